@@ -1,5 +1,6 @@
 import { Command } from "commander";
 import { STELE_VERSION } from "../machinery/constants.ts";
+import { registerAuditCommand } from "./commands/audit.ts";
 import { registerConfigCommands } from "./commands/config.ts";
 import { registerGenCommands } from "./commands/gen.ts";
 import { registerMachineConfigCommands } from "./commands/machineconfig.ts";
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
   registerGenCommands(program);
   registerValidateCommand(program);
   registerMachineConfigCommands(program);
+  registerAuditCommand(program);
   registerConfigCommands(program);
   return program;
 }

@@ -185,4 +185,27 @@ describe("stelectl gen → validate, checked by openssl", () => {
     assert.equal(bad.status, 1);
     assert.match(bad.stderr, /Unknown role "os:root"/);
   });
+
+  test("a generated pair audits clean; turning debug on makes audit fail with a high finding", () => {
+    const clean = stelectl(dir, "audit", "out/controlplane.yaml", "out/worker.yaml");
+    assert.equal(clean.status, 0, clean.stdout + clean.stderr);
+    const patched = stelectl(
+      dir,
+      "mc",
+      "patch",
+      "out/controlplane.yaml",
+      "-p",
+      '{"debug": true}',
+      "-o",
+      "debug.yaml",
+    );
+    assert.equal(patched.status, 0, patched.stderr);
+    const audit = stelectl(dir, "audit", "-o", "json", "debug.yaml");
+    assert.equal(audit.status, 2, audit.stderr);
+    const report = JSON.parse(audit.stdout);
+    const finding = report.findings.find((f: { rule: string }) => f.rule === "debug-enabled");
+    assert.equal(finding.severity, "high");
+    assert.equal(finding.path, "debug");
+    assert.ok(finding.line > 0 && finding.fix.length > 0);
+  });
 });
