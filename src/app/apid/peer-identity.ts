@@ -1,0 +1,69 @@
+import { X509Certificate } from "node:crypto";
+import type { ServerUnaryCall } from "@grpc/grpc-js";
+import { SteleError } from "../../machinery/errors.ts";
+import { inspectCertificate } from "../../machinery/pki/index.ts";
+import { type Role, rolesFromOrganizations } from "../../machinery/role/roles.ts";
+import { certificateFingerprint } from "./certificate-fingerprint.ts";
+import { IMPERSONATOR_ROLE } from "./impersonator-role.ts";
+
+/** Who is calling, as the verified client certificate says. */
+export interface PeerIdentity {
+  commonName: string;
+  /** The roles of the certificate's Organization values; unknown organizations grant nothing. */
+  roles: Role[];
+  /** Whether the certificate carries `os:impersonator`, i.e. is a peer apid allowed to forward roles. */
+  impersonator: boolean;
+  /** SHA-256 fingerprint of the leaf, `AB:CD:…` as `openssl x509 -fingerprint -sha256` prints it. */
+  certificateFingerprint: string;
+}
+
+/** Options of `peerIdentity`. */
+export interface PeerIdentityOptions {
+  /**
+   * The config feature `apidCheckExtKeyUsage` (default true): refuse a leaf that does not list
+   * ExtKeyUsage clientAuth. False accepts leaves without an ExtKeyUsage extension, as old client
+   * certificates were minted. Note that OpenSSL already refuses, during the handshake, a leaf whose
+   * ExtKeyUsage exists but lacks clientAuth (e.g. serverAuth only); this switch cannot relax that.
+   */
+  checkExtKeyUsage?: boolean;
+}
+
+/** The part of a grpc-js server call `peerIdentity` reads. */
+export type CallWithAuthContext = Pick<ServerUnaryCall<unknown, unknown>, "getAuthContext">;
+
+const HINT_CLIENT_CERTIFICATE =
+  "Use a client configuration whose certificate is issued by this cluster's OS CA (stelectl config new)";
+
+/**
+ * Reads the caller's identity from the call's TLS auth context: grpc-js exposes the peer
+ * certificate only for connections whose certificate verified, so a present certificate is one
+ * that chains to a trusted CA and is within its dates. Refuses with SteleError("unauthenticated")
+ * when there is none, and, unless `checkExtKeyUsage` is false, when the leaf lacks ExtKeyUsage
+ * clientAuth: a server certificate whose key leaks must not become a way into the API.
+ */
+export function peerIdentity(call: CallWithAuthContext, options: PeerIdentityOptions = {}): PeerIdentity {
+  const certificate = call.getAuthContext()?.sslPeerCertificate;
+  if (certificate?.raw === undefined) {
+    throw new SteleError(
+      "unauthenticated",
+      "Unauthenticated: the connection presented no verified client certificate",
+      HINT_CLIENT_CERTIFICATE,
+    );
+  }
+  const info = inspectCertificate(new X509Certificate(certificate.raw).toString(), {
+    label: "the client certificate",
+  });
+  if ((options.checkExtKeyUsage ?? true) && !info.extKeyUsage.includes("clientAuth")) {
+    throw new SteleError(
+      "unauthenticated",
+      `Unauthenticated: the client certificate ${JSON.stringify(info.commonName)} lacks ExtKeyUsage clientAuth`,
+      `${HINT_CLIENT_CERTIFICATE}; certificates for clients carry clientAuth`,
+    );
+  }
+  return {
+    commonName: info.commonName,
+    roles: rolesFromOrganizations(info.organizations),
+    impersonator: info.organizations.includes(IMPERSONATOR_ROLE),
+    certificateFingerprint: certificateFingerprint(certificate.raw),
+  };
+}
