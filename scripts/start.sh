@@ -6,6 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/deps.sh
 export PATH="$PWD/node_modules/.bin:$PATH"
+stelectl() { node "$PWD/bin/stelectl.js" "$@"; }
 
 out=_out
 if [ -e "$out/controlplane.yaml" ]; then
