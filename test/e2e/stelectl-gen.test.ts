@@ -208,4 +208,78 @@ describe("stelectl gen → validate, checked by openssl", () => {
     assert.equal(finding.path, "debug");
     assert.ok(finding.line > 0 && finding.fix.length > 0);
   });
+
+  test("a company CA given to gen secrets becomes the OS CA: the admin certificate chains to it", () => {
+    openssl(
+      "req",
+      "-x509",
+      "-newkey",
+      "ec",
+      "-pkeyopt",
+      "ec_paramgen_curve:P-256",
+      "-nodes",
+      "-days",
+      "30",
+      "-subj",
+      "/O=ACME Bank/CN=ACME Root",
+      "-keyout",
+      join(dir, "company.key"),
+      "-out",
+      join(dir, "company.pem"),
+      "-addext",
+      "basicConstraints=critical,CA:TRUE",
+      "-addext",
+      "keyUsage=critical,keyCertSign,cRLSign",
+    );
+    const secrets = stelectl(
+      dir,
+      "gen",
+      "secrets",
+      "-o",
+      "company-secrets.yaml",
+      "--ca-cert",
+      "company.pem",
+      "--ca-key",
+      "company.key",
+    );
+    assert.equal(secrets.status, 0, secrets.stderr);
+    const config = stelectl(
+      dir,
+      "gen",
+      "config",
+      "acme",
+      "https://10.5.0.2:6443",
+      "--with-secrets",
+      "company-secrets.yaml",
+      "--output-dir",
+      "acme",
+    );
+    assert.equal(config.status, 0, config.stderr);
+    const client = parse(readFileSync(join(dir, "acme/stelectlconfig"), "utf8"));
+    writeFileSync(join(dir, "acme-admin.pem"), client.contexts.acme.crt);
+    assert.match(
+      openssl(
+        "verify",
+        "-CAfile",
+        join(dir, "company.pem"),
+        "-purpose",
+        "sslclient",
+        join(dir, "acme-admin.pem"),
+      ),
+      /OK/,
+    );
+    const leaf = stelectl(
+      dir,
+      "gen",
+      "secrets",
+      "-o",
+      "x.yaml",
+      "--ca-cert",
+      "acme-admin.pem",
+      "--ca-key",
+      "company.key",
+    );
+    assert.equal(leaf.status, 1);
+    assert.match(leaf.stderr, /error: .*--ca-cert/);
+  });
 });
