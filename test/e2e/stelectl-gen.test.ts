@@ -282,4 +282,63 @@ describe("stelectl gen → validate, checked by openssl", () => {
     assert.equal(leaf.status, 1);
     assert.match(leaf.stderr, /error: .*--ca-cert/);
   });
+
+  test("gen crt issues a role-limited client certificate; extra trusted roots satisfy the company-CA policy", () => {
+    const crt = stelectl(
+      dir,
+      "gen",
+      "crt",
+      "--ca-cert",
+      "company.pem",
+      "--ca-key",
+      "company.key",
+      "--name",
+      "monitoring",
+      "--roles",
+      "os:reader",
+      "--ttl",
+      "720h",
+    );
+    assert.equal(crt.status, 0, crt.stderr);
+    assert.equal(statSync(join(dir, "monitoring.key")).mode & 0o777, 0o600);
+    assert.match(
+      openssl(
+        "verify",
+        "-CAfile",
+        join(dir, "company.pem"),
+        "-purpose",
+        "sslclient",
+        join(dir, "monitoring.crt"),
+      ),
+      /OK/,
+    );
+    assert.match(
+      openssl("x509", "-in", join(dir, "monitoring.crt"), "-noout", "-subject"),
+      /O\s*=\s*os:reader/,
+    );
+
+    const without = stelectl(dir, "audit", "--require-company-ca", "out/controlplane.yaml");
+    assert.equal(without.status, 2, "a self-signed OS CA without extra roots fails the company-CA policy");
+    assert.match(without.stdout, /company-ca-missing|company/i);
+    const config = stelectl(
+      dir,
+      "gen",
+      "config",
+      "demo",
+      "https://10.5.0.2:6443",
+      "--with-secrets",
+      "secrets.yaml",
+      "--trusted-roots",
+      "company.pem",
+      "--output-dir",
+      "roots",
+    );
+    assert.equal(config.status, 0, config.stderr);
+    assert.match(
+      readFileSync(join(dir, "roots/controlplane.yaml"), "utf8"),
+      /kind: TrustedRootsConfig\nname: company/,
+    );
+    const withRoots = stelectl(dir, "audit", "--require-company-ca", "roots/controlplane.yaml");
+    assert.equal(withRoots.status, 0, withRoots.stdout);
+  });
 });
