@@ -219,7 +219,7 @@ describe("stelectl gen → validate, checked by openssl", () => {
       "ec_paramgen_curve:P-256",
       "-nodes",
       "-days",
-      "30",
+      "365",
       "-subj",
       "/O=ACME Bank/CN=ACME Root",
       "-keyout",
