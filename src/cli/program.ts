@@ -1,9 +1,18 @@
 import { Command } from "commander";
 import { STELE_VERSION } from "../machinery/constants.ts";
 import { registerAuditCommand } from "./commands/audit.ts";
+import { registerCompletionCommand } from "./commands/completion.ts";
 import { registerConfigCommands } from "./commands/config.ts";
 import { registerGenCommands } from "./commands/gen.ts";
 import { registerMachineConfigCommands } from "./commands/machineconfig.ts";
+import { registerApplyConfigCommand } from "./commands/node-apply-config.ts";
+import { registerFilesCommands } from "./commands/node-files.ts";
+import { registerGetCommand } from "./commands/node-get.ts";
+import { registerLogsCommands } from "./commands/node-logs.ts";
+import { registerPowerCommands } from "./commands/node-power.ts";
+import { registerServicesCommands } from "./commands/node-services.ts";
+import { registerStatsCommands } from "./commands/node-stats.ts";
+import { registerVersionCommand } from "./commands/node-version.ts";
 import { registerValidateCommand } from "./commands/validate.ts";
 
 /**
@@ -16,11 +25,22 @@ export function buildProgram(): Command {
     .version(STELE_VERSION, "--client-version", "print the client version")
     .option("--stelectlconfig <file>", "client config file (default: $STELECONFIG or ~/.stele/config)")
     .option("--context <name>", "client context to use instead of the current one")
+    .option("-n, --nodes <list>", "comma-separated nodes to target (default: the context's nodes)")
+    .option("-e, --endpoints <list>", "comma-separated apid endpoints to dial (default: the context's)")
     .showHelpAfterError("(add --help for usage)");
   registerGenCommands(program);
   registerValidateCommand(program);
   registerMachineConfigCommands(program);
   registerAuditCommand(program);
   registerConfigCommands(program);
+  registerVersionCommand(program);
+  registerApplyConfigCommand(program);
+  registerGetCommand(program);
+  registerServicesCommands(program);
+  registerLogsCommands(program);
+  registerPowerCommands(program);
+  registerFilesCommands(program);
+  registerStatsCommands(program);
+  registerCompletionCommand(program);
   return program;
 }
