@@ -12,6 +12,7 @@ import { parseDuration } from "../../machinery/duration.ts";
 import { SteleError } from "../../machinery/errors.ts";
 import { type CertificateAndKey, inspectCertificate, parseSecretsBundle } from "../../machinery/pki/index.ts";
 import { parseRoles, ROLE_DESCRIPTIONS, ROLES } from "../../machinery/role/roles.ts";
+import { formatTable } from "../client/format-table.ts";
 import {
   clientConfigPath,
   type GlobalClientOptions,
@@ -95,7 +96,7 @@ export function registerConfigCommands(program: Command): void {
         context.nodes.join(",") || "-",
         rolesOf(context.crt),
       ]);
-      process.stdout.write(table([["CURRENT", "NAME", "ENDPOINTS", "NODES", "ROLES"], ...rows]));
+      process.stdout.write(formatTable([["CURRENT", "NAME", "ENDPOINTS", "NODES", "ROLES"], ...rows]));
     });
 
   config
@@ -117,7 +118,7 @@ export function registerConfigCommands(program: Command): void {
       const selected = selectContext(readClientConfig(clientConfigPath(command)), contextFlag(command));
       const certificate = inspectCertificate(selected.context.crt, { label: `context ${selected.name} crt` });
       process.stdout.write(
-        table([
+        formatTable([
           ["Current context:", selected.name],
           ["Endpoints:", selected.context.endpoints.join(", ") || "(none)"],
           ["Nodes:", selected.context.nodes.join(", ") || "(none)"],
@@ -200,18 +201,4 @@ function rolesOf(crt: string): string {
   } catch {
     return "(unreadable)";
   }
-}
-
-function table(rows: readonly (readonly string[])[]): string {
-  const widths =
-    rows[0]?.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? "").length))) ?? [];
-  return rows
-    .map(
-      (row) =>
-        `${row
-          .map((cell, i) => cell.padEnd(widths[i] ?? 0))
-          .join("  ")
-          .trimEnd()}\n`,
-    )
-    .join("");
 }
