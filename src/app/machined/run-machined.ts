@@ -1,0 +1,100 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { SteleError } from "../../machinery/errors.ts";
+import { MACHINE_SOCKET_NAME, MachineServer } from "./api/machine-server.ts";
+import type { LoadedConfig } from "./config/config-store.ts";
+import { LogManager } from "./logging/index.ts";
+import { Machined } from "./machined.ts";
+import { ContainerPlatform } from "./platform/container-platform.ts";
+import type { Service } from "./system/index.ts";
+
+/** Options of {@link runMachined}: what `main.ts` reads from its command line, plus the services hook. */
+export interface RunMachinedOptions {
+  stateDir: string;
+  /** A config file to install into STATE before booting (`--config`). */
+  configFile?: string;
+  platform?: "container" | "metal";
+  /** The supervised services for a config; see MachinedOptions.services. */
+  services?: (config: LoadedConfig | undefined) => readonly Service[];
+}
+
+/** A running machined: the daemon, its API server, and how to stop both. */
+export interface RunningMachined {
+  readonly machined: Machined;
+  readonly server: MachineServer;
+  /** Resolves once the node powered off through the API (Shutdown) and everything is closed. */
+  readonly stopped: Promise<void>;
+  /** Runs the shutdown sequence (if no other sequence holds the node), then closes everything. Idempotent. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts machined on a platform: serves the API on `<state-dir>/run/machine.sock`, then boots. What
+ * `main.ts` runs, and what in-process tests run, so both exercise the same wiring.
+ */
+export async function runMachined(options: RunMachinedOptions): Promise<RunningMachined> {
+  if ((options.platform ?? "container") !== "container") {
+    throw new SteleError(
+      "failed-precondition",
+      `Platform not available yet: ${options.platform}`,
+      "Run machined with --platform container",
+    );
+  }
+  const initialConfig = options.configFile
+    ? { text: readConfigFile(options.configFile), file: options.configFile }
+    : undefined;
+  const logs = new LogManager();
+  let poweroff!: () => void;
+  const poweroffRequested = new Promise<void>((resolve) => {
+    poweroff = resolve;
+  });
+  const platform = new ContainerPlatform(options.stateDir, { onPoweroff: () => poweroff() });
+  const machined = new Machined({ platform, logs, initialConfig, services: options.services });
+  const server = new MachineServer(machined, join(platform.paths.run, MACHINE_SOCKET_NAME));
+  let closing: Promise<void> | undefined;
+  const close = () => {
+    closing ??= (async () => {
+      await server.close();
+      await machined.close();
+      await logs.close();
+    })();
+    return closing;
+  };
+  await server.listen();
+  try {
+    await machined.start();
+  } catch (error) {
+    await close();
+    throw error;
+  }
+  const stopped = poweroffRequested.then(close);
+  return {
+    machined,
+    server,
+    stopped,
+    async stop() {
+      try {
+        await machined.shutdown().done;
+      } catch (error) {
+        // Another sequence holds the node (a reboot, a reset): closing stops its services anyway.
+        machined.logger.warn({ error: String(error) }, "Shutdown sequence not run: closing directly");
+      }
+      await close();
+    },
+  };
+}
+
+function readConfigFile(path: string): string {
+  try {
+    return readFileSync(path, "utf8");
+  } catch (error) {
+    throw new SteleError(
+      "io",
+      `Cannot read the config file: ${(error as Error).message}`,
+      "Check the --config path",
+      {
+        cause: error,
+      },
+    );
+  }
+}
