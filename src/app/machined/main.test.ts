@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { type AddressInfo, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
@@ -32,9 +33,12 @@ test("machined serves Version on its socket, and on SIGTERM exits 0 and removes 
     configs.yaml((m) => ({ ...m, network: { ...m.network, hostname: "proc-node" } })),
   );
   const socket = join(dir, "node", "run", "machine.sock");
-  child = spawn(process.execPath, [MAIN, "--state-dir", join(dir, "node"), "--config", configFile], {
-    stdio: ["ignore", "ignore", "pipe"],
-  });
+  const apidListen = `127.0.0.1:${await freePort()}`;
+  child = spawn(
+    process.execPath,
+    [MAIN, "--state-dir", join(dir, "node"), "--config", configFile, "--apid-listen", apidListen],
+    { stdio: ["ignore", "ignore", "pipe"] },
+  );
   let stderr = "";
   child.stderr?.on("data", (chunk: Buffer) => {
     stderr += chunk.toString();
@@ -69,3 +73,12 @@ test("machined refuses to start without --state-dir, saying what to pass", async
   assert.equal(code, 2);
   assert.match(stderr, /missing --state-dir/);
 });
+
+/** A TCP port free on loopback right now, so the apid this machined starts does not collide. */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}

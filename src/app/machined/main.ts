@@ -1,10 +1,14 @@
 /**
  * machined's entry point: `node src/app/machined/main.ts --state-dir DIR [--config FILE]
- * [--platform container]`. Boots the node, serves the machine API on `<DIR>/run/machine.sock`, and
- * on SIGTERM or SIGINT runs the shutdown sequence and exits 0 (so does a Shutdown call).
+ * [--platform container] [--apid-listen HOST:PORT] [--trustd-listen HOST:PORT]`. Boots the node,
+ * serves the machine API on `<DIR>/run/machine.sock`, supervises apid (and trustd on control
+ * planes), and on SIGTERM or SIGINT runs the shutdown sequence and exits 0 (so does a Shutdown call).
  */
+import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { APID_PORT } from "../../machinery/constants.ts";
 import { isSteleError } from "../../machinery/errors.ts";
+import { nodeServices } from "./node-services.ts";
 import { runMachined } from "./run-machined.ts";
 
 async function main(): Promise<void> {
@@ -13,6 +17,8 @@ async function main(): Promise<void> {
       "state-dir": { type: "string" },
       config: { type: "string" },
       platform: { type: "string", default: "container" },
+      "apid-listen": { type: "string", default: `0.0.0.0:${APID_PORT}` },
+      "trustd-listen": { type: "string" },
     },
     strict: true,
   });
@@ -22,7 +28,15 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const platform = values.platform === "metal" ? "metal" : "container";
-  const running = await runMachined({ stateDir, configFile: values.config, platform });
+  const services = nodeServices({
+    stateDir,
+    configPath: join(stateDir, "state", "config.yaml"),
+    listen: {
+      apid: values["apid-listen"],
+      ...(values["trustd-listen"] ? { trustd: values["trustd-listen"] } : {}),
+    },
+  });
+  const running = await runMachined({ stateDir, configFile: values.config, platform, services });
   let exiting = false;
   const exit = async () => {
     if (exiting) return;

@@ -1,0 +1,72 @@
+import { join } from "node:path";
+import { APID_PORT, TRUSTD_PORT } from "../../machinery/constants.ts";
+import type { LoadedConfig } from "./config/config-store.ts";
+import { ProcessRunner, type Service, tcpHealthCheck } from "./system/index.ts";
+
+/** Where the node's API daemons listen: apid on every node, trustd on control planes. */
+export interface NodeListenAddresses {
+  /** apid's `host:port`; `0.0.0.0:50000` on a real node. */
+  apid: string;
+  /** trustd's `host:port`; apid's host with port 50001 by default. */
+  trustd?: string;
+}
+
+/** Files of the daemons machined starts; one code base, so they sit beside machined's own. */
+const APP_DIR = join(import.meta.dirname, "..");
+const APID_MAIN = join(APP_DIR, "apid", "main.ts");
+const TRUSTD_MAIN = join(APP_DIR, "trustd", "main.ts");
+
+/**
+ * The services machined supervises for a config: apid always (in maintenance mode too, so that a
+ * config can be applied), trustd on control planes. Each is a separate process of the same runtime,
+ * so a crash of apid never takes machined down, and each is restarted with backoff when it dies.
+ * Both read the config machined stored in STATE, never a copy of their own.
+ */
+export function nodeServices(options: {
+  stateDir: string;
+  configPath: string;
+  listen: NodeListenAddresses;
+}): (config: LoadedConfig | undefined) => Service[] {
+  const apid = splitHostPort(options.listen.apid, APID_PORT);
+  const trustd = splitHostPort(options.listen.trustd ?? `${apid.host}:${TRUSTD_PORT}`, TRUSTD_PORT);
+  const probeHost = (host: string) => (host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host);
+  return (config) => {
+    const services: Service[] = [
+      {
+        id: "apid",
+        runner: new ProcessRunner(process.execPath, {
+          args: [
+            APID_MAIN,
+            "--state-dir",
+            options.stateDir,
+            "--listen",
+            `${apid.host}:${apid.port}`,
+            ...(config ? ["--config", options.configPath] : []),
+          ],
+        }),
+        health: tcpHealthCheck(probeHost(apid.host), apid.port),
+        restart: "always",
+        stopTimeoutMs: 5_000,
+      },
+    ];
+    if (config?.parsed.machineConfig.type === "controlplane") {
+      services.push({
+        id: "trustd",
+        runner: new ProcessRunner(process.execPath, {
+          args: [TRUSTD_MAIN, "--config", options.configPath, "--listen", `${trustd.host}:${trustd.port}`],
+        }),
+        health: tcpHealthCheck(probeHost(trustd.host), trustd.port),
+        restart: "always",
+        stopTimeoutMs: 5_000,
+      });
+    }
+    return services;
+  };
+}
+
+function splitHostPort(text: string, defaultPort: number): { host: string; port: number } {
+  const match = /^\[?([^\]]*?)\]?(?::(\d+))?$/.exec(text);
+  const host = match?.[1] || "0.0.0.0";
+  const port = match?.[2] ? Number(match[2]) : defaultPort;
+  return { host, port };
+}
