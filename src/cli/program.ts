@@ -10,6 +10,7 @@ import { registerFilesCommands } from "./commands/node-files.ts";
 import { registerGetCommand } from "./commands/node-get.ts";
 import { registerLogsCommands } from "./commands/node-logs.ts";
 import { registerPowerCommands } from "./commands/node-power.ts";
+import { registerNodeRunCommand } from "./commands/node-run.ts";
 import { registerServicesCommands } from "./commands/node-services.ts";
 import { registerStatsCommands } from "./commands/node-stats.ts";
 import { registerVersionCommand } from "./commands/node-version.ts";
@@ -32,6 +33,7 @@ export function buildProgram(): Command {
   registerValidateCommand(program);
   registerMachineConfigCommands(program);
   registerAuditCommand(program);
+  registerNodeRunCommand(program);
   registerConfigCommands(program);
   registerVersionCommand(program);
   registerApplyConfigCommand(program);

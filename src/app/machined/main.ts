@@ -36,7 +36,13 @@ async function main(): Promise<void> {
       ...(values["trustd-listen"] ? { trustd: values["trustd-listen"] } : {}),
     },
   });
-  const running = await runMachined({ stateDir, configFile: values.config, platform, services });
+  const running = await runMachined({
+    stateDir,
+    configFile: values.config,
+    platform,
+    services,
+    console: process.stderr,
+  });
   let exiting = false;
   const exit = async () => {
     if (exiting) return;

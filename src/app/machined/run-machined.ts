@@ -16,6 +16,12 @@ export interface RunMachinedOptions {
   platform?: "container" | "metal";
   /** The supervised services for a config; see MachinedOptions.services. */
   services?: (config: LoadedConfig | undefined) => readonly Service[];
+  /**
+   * Mirrors every log line of machined and its services to this stream as `service: line`: the
+   * node's console. A node has no shell, so the console is where its address and, in maintenance
+   * mode, the API certificate fingerprint are read.
+   */
+  console?: Pick<NodeJS.WritableStream, "write">;
 }
 
 /** A running machined: the daemon, its API server, and how to stop both. */
@@ -43,7 +49,10 @@ export async function runMachined(options: RunMachinedOptions): Promise<RunningM
   const initialConfig = options.configFile
     ? { text: readConfigFile(options.configFile), file: options.configFile }
     : undefined;
-  const logs = new LogManager();
+  const consoleStream = options.console;
+  const logs = new LogManager(
+    consoleStream ? { onEntry: (id, entry) => consoleStream.write(`${id}: ${entry.line}\n`) } : {},
+  );
   let poweroff!: () => void;
   const poweroffRequested = new Promise<void>((resolve) => {
     poweroff = resolve;

@@ -1,5 +1,6 @@
 import { join } from "node:path";
 import { SteleError } from "../../../machinery/errors.ts";
+import type { LogEntry } from "./log-entry.ts";
 import { LogFile, type LogFileOptions } from "./log-file.ts";
 import { LogRing, type LogRingOptions } from "./log-ring.ts";
 import { LogSink } from "./log-sink.ts";
@@ -24,6 +25,11 @@ export interface LogManagerOptions {
    * lines (hashes, IDs), and a pattern list would promise a safety it cannot give.
    */
   redactMachinedLog?: boolean;
+  /**
+   * Told of every entry stored for any service, after it is stored: how a foreground node mirrors
+   * its logs to the console, and where log shipping hooks in. Must not throw or block.
+   */
+  onEntry?: (serviceId: string, entry: LogEntry) => void;
   /** The clock that stamps entries; tests pass a fixed one. */
   now?: () => Date;
 }
@@ -67,7 +73,7 @@ export class LogManager {
         "use letters, digits, '.', '_' and '-', starting with a letter or digit (it names the log file)",
       );
     }
-    const { dir, now, redactMachinedLog } = this.#options;
+    const { dir, now, redactMachinedLog, onEntry } = this.#options;
     const ring = new LogRing({ ...this.#options.ring, now });
     const file =
       dir === undefined
@@ -77,6 +83,7 @@ export class LogManager {
       ring,
       file,
       redact: redactMachinedLog ? redactSecrets : undefined,
+      observe: onEntry ? (entry) => onEntry(serviceId, entry) : undefined,
     });
     this.#logs.set(serviceId, { ring, file, sink });
     return sink;

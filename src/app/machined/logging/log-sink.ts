@@ -13,6 +13,8 @@ export interface LogSinkTargets {
   file?: LogFile;
   /** Applied to machined's own messages (`log`) before they are stored; see `redactSecrets`. */
   redact?: (message: string) => string;
+  /** Told of every stored entry (a console mirror, later log shipping); must not throw or block. */
+  observe?: ((entry: LogEntry) => void) | undefined;
 }
 
 /**
@@ -62,6 +64,7 @@ export class LogSink {
   #store(stream: LogEntry["stream"], line: string, cutBytes: number): LogEntry {
     const entry = this.#targets.ring.write(stream, line, cutBytes > 0 ? { cutBytes } : {});
     this.#targets.file?.append(entry);
+    this.#targets.observe?.(entry);
     return entry;
   }
 }
