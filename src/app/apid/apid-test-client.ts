@@ -13,7 +13,7 @@ import {
   type MethodDefinition,
   type ServiceError,
 } from "@grpc/grpc-js";
-import { certificateFingerprint } from "./certificate-fingerprint.ts";
+import { certificateFingerprint } from "../../machinery/pki/certificate-fingerprint.ts";
 
 /** The outcome of a call: its messages, or the error with the messages that came before it. */
 export type Outcome<T> = { ok: true; messages: T[] } | { ok: false; error: ServiceError; messages: T[] };

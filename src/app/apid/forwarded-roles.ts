@@ -1,10 +1,10 @@
 import type { Metadata } from "@grpc/grpc-js";
+import { FORWARDED_ROLES_METADATA_KEY } from "../../machinery/grpc/metadata-keys.ts";
 import { isRole, type Role } from "../../machinery/role/roles.ts";
 import { IMPERSONATOR_ROLE } from "./impersonator-role.ts";
 import type { PeerIdentity } from "./peer-identity.ts";
 
-/** The metadata key a forwarding apid puts the original client's roles in, comma-separated. */
-export const FORWARDED_ROLES_METADATA_KEY = "x-stele-forwarded-roles";
+export { FORWARDED_ROLES_METADATA_KEY };
 
 /** What `effectiveRoles` logs to: structured fields first, as the runtime's Logger (and pino) take them. */
 export interface EdgeLogger {

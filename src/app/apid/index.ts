@@ -3,6 +3,8 @@
  * role-based admission of every call, the one mapping from SteleError to gRPC status) and the daemon
  * built on it (the forwarding proxy to machined and to peer apids, and `startApid`; `main.ts` is the entry point).
  */
+
+export { certificateFingerprint } from "../../machinery/pki/certificate-fingerprint.ts";
 export { type ApidIdentity, type RunningApid, type StartApidOptions, startApid } from "./apid.ts";
 export { type ApidLogger, jsonLineLogger } from "./apid-logger.ts";
 export { type ApidSubjectAltNamesOptions, apidSubjectAltNames } from "./apid-subject-alt-names.ts";
@@ -14,7 +16,6 @@ export {
   admitCall,
   authorizeCall,
 } from "./authorize-call.ts";
-export { certificateFingerprint } from "./certificate-fingerprint.ts";
 export {
   type EdgeLogger,
   type EffectiveRoles,

@@ -12,10 +12,10 @@ import { MachineServiceService, RebootRequest } from "../../machinery/api/machin
 import { VersionRequest, VersionServiceService } from "../../machinery/api/machine/v1alpha1/version.ts";
 import { generateConfigs } from "../../machinery/config/generate-config.ts";
 import { serializeConfig } from "../../machinery/config/index.ts";
+import { certificateFingerprint } from "../../machinery/pki/certificate-fingerprint.ts";
 import { generateSecretsBundle, issueCertificate, type SecretsBundle } from "../../machinery/pki/index.ts";
 import type { RequestCertificateOptions } from "../../machinery/trustd/index.ts";
 import { callApid, fetchServedCertificate, pinnedCredentials } from "./apid-test-client.ts";
-import { certificateFingerprint } from "./certificate-fingerprint.ts";
 import { channelCredentials } from "./edge-test-fixture.ts";
 import { type StandInMachined, startStandInMachined } from "./machined-stand-in.ts";
 import { runApid } from "./main.ts";

@@ -1,9 +1,9 @@
 import { X509Certificate } from "node:crypto";
 import type { ServerUnaryCall } from "@grpc/grpc-js";
 import { SteleError } from "../../machinery/errors.ts";
+import { certificateFingerprint } from "../../machinery/pki/certificate-fingerprint.ts";
 import { inspectCertificate } from "../../machinery/pki/index.ts";
 import { type Role, rolesFromOrganizations } from "../../machinery/role/roles.ts";
-import { certificateFingerprint } from "./certificate-fingerprint.ts";
 import { IMPERSONATOR_ROLE } from "./impersonator-role.ts";
 
 /** Who is calling, as the verified client certificate says. */

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { X509Certificate } from "node:crypto";
 import { after, test } from "node:test";
+import { certificateFingerprint } from "../../machinery/pki/certificate-fingerprint.ts";
 import { inspectCertificate } from "../../machinery/pki/index.ts";
 import { openssl, pemDirectory } from "../../machinery/pki/openssl-for-tests.ts";
-import { certificateFingerprint } from "./certificate-fingerprint.ts";
 import { selfSignedServerIdentity } from "./self-signed-server-identity.ts";
 
 const files = pemDirectory("stele-apid-");

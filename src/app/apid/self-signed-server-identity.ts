@@ -1,7 +1,7 @@
 import { KeyObject, webcrypto } from "node:crypto";
+import { certificateFingerprint } from "../../machinery/pki/certificate-fingerprint.ts";
 import { NOT_BEFORE_SKEW_MS } from "../../machinery/pki/index.ts";
 import { x509 } from "../../machinery/pki/x509.ts";
-import { certificateFingerprint } from "./certificate-fingerprint.ts";
 
 /** Options of `selfSignedServerIdentity`. */
 export interface SelfSignedServerIdentityOptions {

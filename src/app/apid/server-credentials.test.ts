@@ -3,8 +3,8 @@ import { after, before, describe, test } from "node:test";
 import { type ConnectionOptions, connect } from "node:tls";
 import { status } from "@grpc/grpc-js";
 import { isSteleError } from "../../machinery/errors.ts";
+import { diagnoseClientCertificate } from "../../machinery/pki/diagnose-client-certificate.ts";
 import type { CertificateAndKey } from "../../machinery/pki/index.ts";
-import { diagnoseClientCertificate } from "./diagnose-client-certificate.ts";
 import {
   call,
   channelCredentials,

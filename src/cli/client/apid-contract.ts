@@ -1,10 +1,9 @@
 /**
  * What stelectl shares with apid's edge: the trailer a refused call carries its hint in, the
  * fingerprint form a maintenance-mode node prints, and the checks apid's handshake applies to a
- * client certificate. Imported from the daemon in this one file, because they are the two ends of
- * one contract and must not drift; they belong in src/machinery, and when they move only this
- * file changes.
+ * client certificate — all from src/machinery, the contract both ends import.
  */
 
-export { diagnoseClientCertificate } from "../../app/apid/diagnose-client-certificate.ts";
-export { certificateFingerprint, HINT_METADATA_KEY } from "../../app/apid/index.ts";
+export { HINT_METADATA_KEY } from "../../machinery/grpc/metadata-keys.ts";
+export { certificateFingerprint } from "../../machinery/pki/certificate-fingerprint.ts";
+export { diagnoseClientCertificate } from "../../machinery/pki/diagnose-client-certificate.ts";

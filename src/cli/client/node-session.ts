@@ -5,6 +5,8 @@ import { VersionServiceClient } from "../../machinery/api/machine/v1alpha1/versi
 import { ResourceServiceClient } from "../../machinery/api/resource/v1alpha1/resource.ts";
 import { type ClientContext, ensureContext, selectContext } from "../../machinery/client/index.ts";
 import { SteleError } from "../../machinery/errors.ts";
+/** The gRPC metadata key naming the node apid forwards a call to (one hop). */
+import { NODE_METADATA_KEY } from "../../machinery/grpc/metadata-keys.ts";
 import { clientConfigPath, type GlobalClientOptions, readClientConfig } from "../client-config-file.ts";
 import { certificateFingerprint } from "./apid-contract.ts";
 import { mutualTlsCredentials, pinnedTlsCredentials } from "./channel-credentials.ts";
@@ -14,8 +16,7 @@ import { fetchServerCertificate } from "./fetch-server-certificate.ts";
 import { firstReachableEndpoint } from "./first-reachable-endpoint.ts";
 import { parseFingerprint } from "./parse-fingerprint.ts";
 
-/** The gRPC metadata key naming the node apid forwards a call to (one hop). */
-export const NODE_METADATA_KEY = "x-stele-node";
+export { NODE_METADATA_KEY };
 
 /** The global options of node commands, besides those that find the client config. */
 export interface GlobalNodeOptions extends GlobalClientOptions {
