@@ -50,14 +50,17 @@ export async function runMachined(options: RunMachinedOptions): Promise<RunningM
     ? { text: readConfigFile(options.configFile), file: options.configFile }
     : undefined;
   const consoleStream = options.console;
-  const logs = new LogManager(
-    consoleStream ? { onEntry: (id, entry) => consoleStream.write(`${id}: ${entry.line}\n`) } : {},
-  );
   let poweroff!: () => void;
   const poweroffRequested = new Promise<void>((resolve) => {
     poweroff = resolve;
   });
   const platform = new ContainerPlatform(options.stateDir, { onPoweroff: () => poweroff() });
+  // Every service's log lives in a ring (what `logs` reads) and in /var/log/<service>.log, rotated;
+  // a reset that wipes EPHEMERAL removes the files, and the next rotation starts them again.
+  const logs = new LogManager({
+    dir: join(platform.paths.ephemeral, "log"),
+    ...(consoleStream ? { onEntry: (id, entry) => consoleStream.write(`${id}: ${entry.line}\n`) } : {}),
+  });
   const machined = new Machined({ platform, logs, initialConfig, services: options.services });
   const server = new MachineServer(machined, join(platform.paths.run, MACHINE_SOCKET_NAME));
   let closing: Promise<void> | undefined;

@@ -422,19 +422,23 @@ describe("services and logs", () => {
 describe("files and processes", () => {
   test("List shows entries under /var and refuses '..' escapes and paths outside /var", async () => {
     const n = await boot();
-    mkdirSync(join(n.dir, "var", "log"), { recursive: true });
-    writeFileSync(join(n.dir, "var", "log", "a.log"), "hello\n");
+    mkdirSync(join(n.dir, "var", "data"), { recursive: true });
+    writeFileSync(join(n.dir, "var", "data", "a.txt"), "hello\n");
     const entries = await collect(
-      n.machine.list({ root: "/var", recurse: true, recursionDepth: 0, types: [] }),
+      n.machine.list({ root: "/var/data", recurse: true, recursionDepth: 0, types: [] }),
     );
     assert.deepEqual(
       entries.map((e) => [e.name, e.relativeName, e.type]),
-      [
-        ["/var/log", "log", FileType.FILE_TYPE_DIRECTORY],
-        ["/var/log/a.log", "log/a.log", FileType.FILE_TYPE_REGULAR],
-      ],
+      [["/var/data/a.txt", "a.txt", FileType.FILE_TYPE_REGULAR]],
     );
-    for (const root of ["/var/../state", "/var/log/../../etc", "/etc", "var"]) {
+    const logs = await collect(
+      n.machine.list({ root: "/var/log", recurse: false, recursionDepth: 0, types: [] }),
+    );
+    assert.ok(
+      logs.some((e) => e.name === "/var/log/machined.log"),
+      "machined's own log is kept as a file under /var/log",
+    );
+    for (const root of ["/var/../state", "/var/data/../../etc", "/etc", "var"]) {
       await assert.rejects(
         collect(n.machine.list({ root, recurse: false, recursionDepth: 0, types: [] })),
         (error: { code: number }) =>
