@@ -1,9 +1,10 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { parseConfig } from "../../machinery/config/parse-config.ts";
 import { SteleError } from "../../machinery/errors.ts";
 import { MACHINE_SOCKET_NAME, MachineServer } from "./api/machine-server.ts";
 import type { LoadedConfig } from "./config/config-store.ts";
-import { LogManager } from "./logging/index.ts";
+import { DEFAULT_RING_BYTES, LogManager } from "./logging/index.ts";
 import { Machined } from "./machined.ts";
 import { ContainerPlatform } from "./platform/container-platform.ts";
 import type { Service } from "./system/index.ts";
@@ -59,6 +60,7 @@ export async function runMachined(options: RunMachinedOptions): Promise<RunningM
   // a reset that wipes EPHEMERAL removes the files, and the next rotation starts them again.
   const logs = new LogManager({
     dir: join(platform.paths.ephemeral, "log"),
+    ring: { maxBytes: ringBytes(initialConfig?.text ?? storedConfigText(platform.paths.state)) },
     ...(consoleStream ? { onEntry: (id, entry) => consoleStream.write(`${id}: ${entry.line}\n`) } : {}),
   });
   const machined = new Machined({ platform, logs, initialConfig, services: options.services });
@@ -108,5 +110,29 @@ function readConfigFile(path: string): string {
         cause: error,
       },
     );
+  }
+}
+
+/** The stored config's text, if there is one: read before boot only for settings machined needs first. */
+function storedConfigText(stateDir: string): string | undefined {
+  try {
+    return readFileSync(join(stateDir, "config.yaml"), "utf8");
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The size of each service's log ring: MachineConfig `logs.bufferBytes`, read before boot because
+ * the rings exist before the config is loaded (machined logs its own boot). A config that does not
+ * parse leaves the default; boot reports the config's errors itself. A change takes effect at the
+ * next start of machined.
+ */
+function ringBytes(text: string | undefined): number {
+  if (text === undefined) return DEFAULT_RING_BYTES;
+  try {
+    return parseConfig(text, { file: "config.yaml" }).machineConfig.logs.bufferBytes ?? DEFAULT_RING_BYTES;
+  } catch {
+    return DEFAULT_RING_BYTES;
   }
 }
