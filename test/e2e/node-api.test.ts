@@ -439,6 +439,23 @@ describe("a control plane and a worker, through the mTLS API", () => {
     assert.ok(reply.messages[0]?.metadata?.hostname, "the worker answered, tagged with its hostname");
   });
 
+  test("a node that cannot be reached through the hop is named in the error, for that node only", async () => {
+    const admin = join(dir, "admin.stelectlconfig");
+    const result = stelectl(dir, "--stelectlconfig", admin, "-n", `${CP},${NET}.9`, "version");
+    assert.equal(result.status, 1);
+    assert.match(
+      result.stdout,
+      new RegExp(`NODE:\\s+${CP.replaceAll(".", "\\.")}`),
+      "the reachable node still answers",
+    );
+    assert.match(
+      result.stderr,
+      new RegExp(
+        `error: node ${NET.replaceAll(".", "\\.")}\\.9: Cannot reach node ${NET.replaceAll(".", "\\.")}\\.9 from this node`,
+      ),
+    );
+  });
+
   test("a worker with the wrong join token is refused by trustd and says why", async () => {
     const wrong = join(dir, "wrong-token.yaml");
     writeFileSync(

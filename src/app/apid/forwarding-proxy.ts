@@ -8,6 +8,7 @@ import {
   type ServerWritableStream,
   type ServiceError,
   type sendUnaryData,
+  status,
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
 import { MachineServiceService } from "../../machinery/api/machine/v1alpha1/machine.ts";
@@ -65,6 +66,22 @@ export interface ForwardingProxy {
 interface Route {
   client: Client;
   metadata: Metadata;
+  /** The node forwarded to, when the route is a hop (for errors that must name it). */
+  peer?: string;
+}
+
+/**
+ * Names the hop in a failure to reach it: without this the client would see "no connection" and
+ * blame its own endpoint, when it is this node that cannot reach the one named.
+ */
+function describeUpstreamError(error: unknown, target: Route): unknown {
+  const code = (error as { code?: unknown }).code;
+  if (target.peer === undefined || code !== status.UNAVAILABLE) return error;
+  return new SteleError(
+    "unavailable",
+    `Cannot reach node ${target.peer} from this node: ${(error as { details?: string }).details ?? String(error)}`,
+    "Check that the node is up and its apid listens on port 50000, and that this node can reach it",
+  );
 }
 
 /**
@@ -110,7 +127,7 @@ export function createForwardingProxy(options: ForwardingProxyOptions): Forwardi
       const { target, credentials: peerCredentials } = hopTarget(node, admission, options.peers);
       const metadata = upstreamMetadata(call.metadata);
       metadata.set(FORWARDED_ROLES_METADATA_KEY, admission.roles.join(","));
-      return { client: peerClient(target, peerCredentials), metadata };
+      return { client: peerClient(target, peerCredentials), metadata, peer: node };
     }
     await guard(method.path, call.request, admission.roles);
     const metadata = upstreamMetadata(call.metadata);
@@ -154,7 +171,8 @@ function forwardUnary(method: PassthroughMethod, route: Router) {
         call.request,
         target.metadata,
         { deadline: call.getDeadline() },
-        (error: ServiceError | null, reply?: Buffer) => (error ? fail(error) : callback(null, reply)),
+        (error: ServiceError | null, reply?: Buffer) =>
+          error ? fail(describeUpstreamError(error, target)) : callback(null, reply),
       );
       call.on("cancelled", () => upstream.cancel());
     }, fail);
@@ -197,7 +215,7 @@ function forwardStream(method: PassthroughMethod, route: Router) {
         settled = true;
         call.end(trailers);
       });
-      upstream.on("error", fail);
+      upstream.on("error", (error: unknown) => fail(describeUpstreamError(error, target)));
     }, fail);
   };
 }

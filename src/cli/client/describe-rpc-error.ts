@@ -60,6 +60,11 @@ export function describeRpcError(error: unknown, options: DescribeRpcErrorOption
   const serverHint = metadata?.get(HINT_METADATA_KEY)[0]?.toString();
   const endpoint = options.endpoint;
   const cause = { cause: error };
+  if (code === status.UNAVAILABLE && serverHint !== undefined) {
+    // A status with a hint trailer was composed by a Stele daemon (e.g. apid that cannot reach the
+    // node it was asked to forward to), not by the transport: its words name the real culprit.
+    return new SteleError("unavailable", text, serverHint, cause);
+  }
   if (code === status.UNAVAILABLE || code === status.UNAUTHENTICATED) {
     if (CERTIFICATE_NOT_TRUSTED.test(text)) {
       return new SteleError(
