@@ -418,6 +418,60 @@ describe("a control plane and a worker, through the mTLS API", () => {
     assert.equal(readFileSync(join(controlPlane.stateDir, "state", "config.yaml"), "utf8"), before);
   });
 
+  test("staged applies at the next reboot; try reverts after its timeout", async () => {
+    const admin = join(dir, "admin.stelectlconfig");
+    const hostname = () => {
+      const result = stelectl(dir, "--stelectlconfig", admin, "get", "hostname", "-o", "json");
+      return result.status === 0
+        ? (JSON.parse(result.stdout.trim().split("\n")[0]!).spec.hostname as string)
+        : undefined;
+    };
+    const withHostname = (name: string) => {
+      const file = join(dir, `${name}.yaml`);
+      writeFileSync(
+        file,
+        readFileSync(join(dir, "controlplane.yaml"), "utf8").replace(
+          "type: controlplane",
+          `type: controlplane\nnetwork:\n  hostname: ${name}`,
+        ),
+      );
+      return file;
+    };
+    const original = await eventually(hostname);
+
+    const staged = stelectl(
+      dir,
+      "--stelectlconfig",
+      admin,
+      "apply-config",
+      "-f",
+      withHostname("staged-host"),
+      "--mode",
+      "staged",
+    );
+    assert.equal(staged.status, 0, staged.stderr);
+    assert.equal(hostname(), original, "a staged config is not live before the reboot");
+    const reboot = stelectl(dir, "--stelectlconfig", admin, "reboot");
+    assert.equal(reboot.status, 0, reboot.stderr);
+    await eventually(() => (hostname() === "staged-host" ? true : undefined), 30_000);
+
+    const tried = stelectl(
+      dir,
+      "--stelectlconfig",
+      admin,
+      "apply-config",
+      "-f",
+      withHostname("try-host"),
+      "--mode",
+      "try",
+      "--try-timeout",
+      "2s",
+    );
+    assert.equal(tried.status, 0, tried.stderr);
+    await eventually(() => (hostname() === "try-host" ? true : undefined), 10_000);
+    await eventually(() => (hostname() === "staged-host" ? true : undefined), 15_000);
+  });
+
   test("a worker gets its apid certificate from the control plane's trustd and serves through one hop", async () => {
     worker = startLocalNode({
       address: WORKER,
