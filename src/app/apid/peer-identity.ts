@@ -50,9 +50,7 @@ export function peerIdentity(call: CallWithAuthContext, options: PeerIdentityOpt
       HINT_CLIENT_CERTIFICATE,
     );
   }
-  const info = inspectCertificate(new X509Certificate(certificate.raw).toString(), {
-    label: "the client certificate",
-  });
+  const info = certificateFacts(certificate.raw);
   if ((options.checkExtKeyUsage ?? true) && !info.extKeyUsage.includes("clientAuth")) {
     throw new SteleError(
       "unauthenticated",
@@ -64,6 +62,38 @@ export function peerIdentity(call: CallWithAuthContext, options: PeerIdentityOpt
     commonName: info.commonName,
     roles: rolesFromOrganizations(info.organizations),
     impersonator: info.organizations.includes(IMPERSONATOR_ROLE),
-    certificateFingerprint: certificateFingerprint(certificate.raw),
+    certificateFingerprint: info.fingerprint,
   };
+}
+
+/** What a client certificate says, cached by its bytes: parsing it costs ≈ 1 ms, a call ≈ 0.3 ms. */
+interface CertificateFacts {
+  commonName: string;
+  organizations: readonly string[];
+  extKeyUsage: readonly string[];
+  fingerprint: string;
+}
+
+/**
+ * Bounded, because clients choose their certificates; a few hundred distinct clients per node is
+ * plenty, and a miss only costs the parse again. The cache holds no trust decision: the TLS handshake
+ * verified the chain and dates for this connection before grpc-js exposed the certificate.
+ */
+const FACTS_CACHE_SIZE = 256;
+const factsCache = new Map<string, CertificateFacts>();
+
+function certificateFacts(raw: Buffer): CertificateFacts {
+  const key = raw.toString("base64");
+  const cached = factsCache.get(key);
+  if (cached !== undefined) return cached;
+  const info = inspectCertificate(new X509Certificate(raw).toString(), { label: "the client certificate" });
+  const facts = {
+    commonName: info.commonName,
+    organizations: info.organizations,
+    extKeyUsage: info.extKeyUsage,
+    fingerprint: certificateFingerprint(raw),
+  };
+  if (factsCache.size >= FACTS_CACHE_SIZE) factsCache.delete(factsCache.keys().next().value as string);
+  factsCache.set(key, facts);
+  return facts;
 }

@@ -1,6 +1,8 @@
+import { existsSync } from "node:fs";
 import type { Command } from "commander";
 import {
   type ClientConfig,
+  type ClientContext,
   mergeClientConfig,
   mintClientConfig,
   parseClientConfig,
@@ -11,8 +13,10 @@ import { parseConfig } from "../../machinery/config/parse-config.ts";
 import { parseDuration } from "../../machinery/duration.ts";
 import { SteleError } from "../../machinery/errors.ts";
 import { type CertificateAndKey, inspectCertificate, parseSecretsBundle } from "../../machinery/pki/index.ts";
-import { parseRoles, ROLE_DESCRIPTIONS, ROLES } from "../../machinery/role/roles.ts";
+import { parseRoles, ROLE_DESCRIPTIONS, ROLES, type Role } from "../../machinery/role/roles.ts";
+import { callUnary, fanOut } from "../client/fan-out.ts";
 import { formatTable } from "../client/format-table.ts";
+import { openNodeSession } from "../client/node-session.ts";
 import {
   clientConfigPath,
   type GlobalClientOptions,
@@ -39,7 +43,7 @@ export function registerConfigCommands(program: Command): void {
     .option("--force", "replace an existing output file", false)
     .addHelpText(
       "after",
-      `\nRoles:\n${ROLES.map((role) => `  ${role.padEnd(16)}${ROLE_DESCRIPTIONS[role]}`).join("\n")}\n\nThe context name, endpoints and nodes are copied from the current context when there is one.`,
+      `\nRoles:\n${ROLES.map((role) => `  ${role.padEnd(16)}${ROLE_DESCRIPTIONS[role]}`).join("\n")}\n\nWithout --with-secrets or --from-config, the first node of the current context mints the config\n(an admin client config is needed; only a control plane can). Offline, the context name, endpoints\nand nodes are copied from the current context when there is one.`,
     )
     .action(
       async (
@@ -50,20 +54,20 @@ export function registerConfigCommands(program: Command): void {
         const roles = parseRoles(options.roles.split(","));
         const ttlMs = parseDuration(options.ttl, { label: "--ttl" });
         const osCA = readSigningCA(options);
-        const current = tryCurrentContext(command);
-        const minted = await mintClientConfig({
-          osCA,
-          roles,
-          ttlMs,
-          contextName: current?.name ?? "stele",
-          endpoints: current?.context.endpoints ?? [],
-          nodes: current?.context.nodes ?? [],
-        });
-        writeOutputFiles([{ path: output, content: serializeClientConfig(minted), mode: SECRET_FILE_MODE }], {
-          force: options.force,
-        });
+        // Checked before a node is asked: a credential minted only to be thrown away is still issued.
+        refuseExisting(output, options.force);
+        const minted = osCA
+          ? await mintOffline(osCA, { roles, ttlMs, command })
+          : await mintOnline(command, { roles, ttlMs });
+        if (!minted) return; // the node's failure is already printed, the exit code set
+        writeOutputFiles(
+          [{ path: output, content: serializeClientConfig(minted.config), mode: SECRET_FILE_MODE }],
+          {
+            force: options.force,
+          },
+        );
         process.stderr.write(
-          `wrote ${output} (mode 0600) with roles ${roles.join(", ")}, valid ${options.ttl}\n`,
+          `wrote ${output} (mode 0600) with roles ${roles.join(", ")}, valid ${options.ttl}${minted.node ? `, minted by node ${minted.node}` : ""}\n`,
         );
       },
     );
@@ -162,7 +166,11 @@ function tryCurrentContext(command: Command) {
   }
 }
 
-function readSigningCA(options: { withSecrets?: string; fromConfig?: string }): CertificateAndKey {
+/** The CA to mint offline with, or undefined when neither flag asks for it and a node is to mint. */
+function readSigningCA(options: {
+  withSecrets?: string;
+  fromConfig?: string;
+}): CertificateAndKey | undefined {
   if (options.withSecrets && options.fromConfig) {
     throw new SteleError(
       "invalid-argument",
@@ -188,10 +196,100 @@ function readSigningCA(options: { withSecrets?: string; fromConfig?: string }): 
     }
     return { crt: machine.ca.crt, key: machine.ca.key };
   }
+  return undefined;
+}
+
+/** A minted client config, and the node that minted it when one did. */
+interface Minted {
+  config: ClientConfig;
+  node?: string;
+}
+
+/** Mints locally with the given CA; the context name, endpoints and nodes come from the current context. */
+async function mintOffline(
+  osCA: CertificateAndKey,
+  options: { roles: Role[]; ttlMs: number; command: Command },
+): Promise<Minted> {
+  const current = tryCurrentContext(options.command);
+  const config = await mintClientConfig({
+    osCA,
+    roles: options.roles,
+    ttlMs: options.ttlMs,
+    contextName: current?.name ?? "stele",
+    endpoints: current?.context.endpoints ?? [],
+    nodes: current?.context.nodes ?? [],
+  });
+  return { config };
+}
+
+/**
+ * Asks the first node of the current context to mint (GenerateClientConfiguration, admin only), as
+ * `talosctl config new` does: the node signs with its OS CA key, which never leaves it. One node
+ * only, because every control plane holds the same CA and one credential is what was asked for.
+ * The reply's endpoints are kept; where it has no endpoints or nodes the current context's are.
+ * Undefined when the node failed (fanOut printed why and set the exit code).
+ */
+async function mintOnline(
+  command: Command,
+  options: { roles: Role[]; ttlMs: number },
+): Promise<Minted | undefined> {
+  const session = await openNodeSession(command);
+  try {
+    const first = session.targets.slice(0, 1);
+    const replies = await fanOut({ ...session, targets: first }, (target) =>
+      callUnary(target.machine, "generateClientConfiguration", {
+        request: { roles: options.roles, crtTtl: toDuration(options.ttlMs) },
+        metadata: target.metadata,
+      }),
+    );
+    const reply = replies[0];
+    if (!reply) return undefined;
+    const message = reply.value[0];
+    if (!message) {
+      throw new SteleError(
+        "internal",
+        `Node ${reply.node} answered GenerateClientConfiguration without a client config`,
+        "Check the node's version with `stelectl version`; minting offline with --with-secrets works meanwhile",
+      );
+    }
+    const minted = parseClientConfig(message.stelectlconfig.toString("utf8"), {
+      file: `the client config from node ${reply.node}`,
+    });
+    const current = tryCurrentContext(command);
+    return { config: withFallbacks(minted, current?.context), node: reply.node };
+  } finally {
+    session.close();
+  }
+}
+
+/** Fills a minted config's empty endpoints and nodes from the context it was asked through. */
+function withFallbacks(minted: ClientConfig, current: ClientContext | undefined): ClientConfig {
+  if (!current) return minted;
+  const contexts = Object.fromEntries(
+    Object.entries(minted.contexts).map(([name, context]) => [
+      name,
+      {
+        ...context,
+        endpoints: context.endpoints.length > 0 ? context.endpoints : [...current.endpoints],
+        nodes: context.nodes.length > 0 ? context.nodes : [...current.nodes],
+      },
+    ]),
+  );
+  return { ...minted, contexts };
+}
+
+function toDuration(ms: number): { seconds: bigint; nanos: number } {
+  const whole = Math.floor(ms / 1000);
+  return { seconds: BigInt(whole), nanos: Math.round((ms - whole * 1000) * 1e6) };
+}
+
+/** The same refusal as writeOutputFiles, made before anything is minted. */
+function refuseExisting(output: string, force: boolean): void {
+  if (force || !existsSync(output)) return;
   throw new SteleError(
-    "invalid-argument",
-    "No CA to sign with: pass --with-secrets secrets.yaml or --from-config controlplane.yaml",
-    "minting through a running node's API comes with the node API",
+    "already-exists",
+    `Refusing to overwrite: ${output} already exists`,
+    "pass --force to replace it, or choose another output file",
   );
 }
 

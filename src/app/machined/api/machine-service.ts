@@ -13,6 +13,7 @@ import type { ApplyMode as StoreApplyMode } from "../config/config-store.ts";
 import type { Machined } from "../machined.ts";
 import { serverStream, unary } from "./call-handlers.ts";
 import { eventMessage, SERVICE_STATE_MESSAGES } from "./event-message.ts";
+import { generateClientConfiguration } from "./generate-client-configuration.ts";
 import { streamKernelMessages } from "./kernel-messages.ts";
 import { resolveVarPath, toVarPath } from "./node-paths.ts";
 import { parseMeminfo, readProcesses } from "./proc-info.ts";
@@ -223,7 +224,15 @@ export function machineServiceHandlers(
       messages: [{ metadata: metadata(), meminfo: parseMeminfo(readFileSync("/proc/meminfo", "utf8")) }],
     })),
     bootstrap: notYet("Bootstrap"),
-    generateClientConfiguration: notYet("GenerateClientConfiguration"),
+    generateClientConfiguration: unary(log, "GenerateClientConfiguration", async (request) => {
+      const minted = await generateClientConfiguration(request, { config: machined.config.current });
+      // Roles and lifetime only: the reply carries a private key, which never reaches a log.
+      log.info(
+        { roles: request.roles, crtTtlSeconds: String(request.crtTtl?.seconds ?? "") },
+        "Client configuration minted",
+      );
+      return { messages: [{ metadata: metadata(), ...minted }] };
+    }),
     etcdMemberList: notYet("EtcdMemberList"),
     etcdSnapshot: serverStream(log, "EtcdSnapshot", async () => {
       throw unimplemented("EtcdSnapshot");
