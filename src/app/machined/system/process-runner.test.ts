@@ -166,6 +166,10 @@ test("stopping a service leaves no process behind, not even one it forked", asyn
   await assertGone(pid, "the service's process");
   // The orphan is reaped by whatever init the tests run under (as machined will on a node), and
   // some inits never do: dead is what the supervisor promises, a zombie is dead.
+  // The group's SIGKILL is delivered asynchronously: give the kernel a moment before judging.
+  const deadline = Date.now() + 3_000;
+  while (!isDead(grandchild) && Date.now() < deadline)
+    await new Promise((resolve) => setTimeout(resolve, 20));
   assert.ok(isDead(grandchild), `the process it forked (pid ${grandchild}) is dead`);
   await supervisor.close();
 });
