@@ -1,6 +1,7 @@
 import { createSecureContext } from "node:tls";
 import { credentials, Server } from "@grpc/grpc-js";
 import { authorize, MAINTENANCE_ALLOWED_METHODS } from "../../machinery/role/rbac.ts";
+import { addReflection } from "./add-reflection.ts";
 import type { ApidLogger } from "./apid-logger.ts";
 import { createForwardingProxy, MAX_MESSAGE_BYTES } from "./forwarding-proxy.ts";
 import { selfSignedServerIdentity } from "./self-signed-server-identity.ts";
@@ -39,6 +40,8 @@ export interface StartApidOptions {
   localNames?: readonly string[];
   /** The config feature `apidCheckExtKeyUsage` (default true). */
   checkExtKeyUsage?: boolean;
+  /** Where the API's `.proto` files are, for gRPC reflection; `API_PROTO_DIR` by default (tests). */
+  protoDir?: string;
   logger: ApidLogger;
 }
 
@@ -60,7 +63,8 @@ const SHUTDOWN_GRACE_MS = 2_000;
  * it to machined or, one hop, to another node's apid. In maintenance mode (no config yet) it serves a
  * self-signed certificate without asking for a client certificate, only the methods that let a user
  * inspect the node and give it a config, and logs the certificate's fingerprint, which the user pins
- * with `apply-config --insecure --cert-fingerprint` instead of trusting whoever answers.
+ * with `apply-config --insecure --cert-fingerprint` instead of trusting whoever answers. In both modes
+ * it serves gRPC server reflection of the public schema, so standard clients (buf curl, grpcurl) work.
  */
 export async function startApid(options: StartApidOptions): Promise<RunningApid> {
   const { logger } = options;
@@ -112,6 +116,12 @@ export async function startApid(options: StartApidOptions): Promise<RunningApid>
     "grpc.max_send_message_length": MAX_MESSAGE_BYTES,
   });
   proxy.addTo(server);
+  // Reflection sits beside the proxy, not behind it: it admits every client the TLS handshake let in
+  // and can reach neither machined nor a peer (why: add-reflection.ts, docs/adr/0007-grpc-reflection.md).
+  await addReflection(server, {
+    ...(options.protoDir === undefined ? {} : { protoDir: options.protoDir }),
+    logger,
+  });
   let port: number;
   try {
     port = await new Promise<number>((resolve, reject) =>
