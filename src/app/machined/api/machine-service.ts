@@ -143,14 +143,18 @@ export function machineServiceHandlers(
       }
       const ring = machined.logs.ring(request.id);
       const tailLines = request.tailLines ?? Number.POSITIVE_INFINITY;
-      if (request.follow) {
-        for await (const entry of ring.follow({ tailLines, signal: sink.signal })) {
-          await sink.send({ metadata: metadata(), bytes: Buffer.from(`${entry.line}\n`) });
-        }
-        return;
+      // What the ring holds goes out in chunks of many lines; a follower then continues from the
+      // last seq sent, one message per new line, so lines written meanwhile are neither lost nor
+      // sent twice (the ring's seq numbers guarantee it).
+      const held = ring.tail(tailLines);
+      for (const chunk of chunkLines(held.map((entry) => `${entry.line}\n`))) {
+        await sink.send({ metadata: metadata(), bytes: chunk });
       }
-      const lines = ring.tail(tailLines).map((entry) => `${entry.line}\n`);
-      for (const chunk of chunkLines(lines)) await sink.send({ metadata: metadata(), bytes: chunk });
+      if (!request.follow) return;
+      const afterSeq = held.at(-1)?.seq ?? ring.lastSeq;
+      for await (const entry of ring.follow({ afterSeq, signal: sink.signal })) {
+        await sink.send({ metadata: metadata(), bytes: Buffer.from(`${entry.line}\n`) });
+      }
     }),
     dmesg: serverStream(log, "Dmesg", (request, sink) =>
       streamKernelMessages({
