@@ -297,7 +297,7 @@ const benchmark: Benchmark = {
           floor: mibPerSecond(plain.floors),
         },
         {
-          figure: `logs -f machined, catching up the whole ring, one message a line (${bareFloor})`,
+          figure: `logs -f machined, catching up the whole ring (held lines chunked), then following (${bareFloor})`,
           unit: "MiB/s",
           value: mibPerSecond(followed.values),
           floor: mibPerSecond(followed.floors),
