@@ -23,9 +23,18 @@ export interface LocalNode {
   stop(): Promise<void>;
 }
 
-/** Starts a node; apid listens on `address`:50000 and, on a control plane, trustd on `address`:50001. */
-export function startLocalNode(options: { address: string; stateDir: string; config?: string }): LocalNode {
-  const args = [MACHINED, "--state-dir", options.stateDir, "--apid-listen", `${options.address}:50000`];
+/**
+ * Starts a node; apid listens on `address`:50000 and, on a control plane, trustd on `address`:50001.
+ * From the sources, or from the bundle (`dist/stele.mjs`, as the image ships) when `bundle` names it.
+ */
+export function startLocalNode(options: {
+  address: string;
+  stateDir: string;
+  config?: string;
+  bundle?: string;
+}): LocalNode {
+  const entry = options.bundle ? [options.bundle, "machined"] : [MACHINED];
+  const args = [...entry, "--state-dir", options.stateDir, "--apid-listen", `${options.address}:50000`];
   if (options.config) args.push("--config", options.config);
   const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
@@ -107,12 +116,16 @@ export function isAlive(pid: number): boolean {
   }
 }
 
-/** Finds the pid of a node's service by its entry file (`apid/main.ts`) and the node's state dir. */
-export function servicePid(stateDir: string, entry: string): number | undefined {
+/**
+ * Finds the pid of a node's daemon (`apid`, `trustd`) by its program, run from the sources
+ * (`apid/main.ts`) or from the bundle (`stele.mjs apid`), and the node's state dir.
+ */
+export function servicePid(stateDir: string, program: string): number | undefined {
   for (const pid of readdirSync("/proc").filter((name) => /^\d+$/.test(name))) {
     try {
       const cmdline = readFileSync(`/proc/${pid}/cmdline`, "utf8");
-      if (cmdline.includes(entry) && cmdline.includes(stateDir)) return Number(pid);
+      const runs = cmdline.includes(`${program}/main.ts\0`) || cmdline.includes(`stele.mjs\0${program}\0`);
+      if (runs && cmdline.includes(stateDir)) return Number(pid);
     } catch {
       // raced with its exit
     }

@@ -348,14 +348,14 @@ describe("a control plane and a worker, through the mTLS API", () => {
 
   test("apid killed with SIGKILL is restarted by machined, which keeps running", async () => {
     const machinedPid = controlPlane.process.pid!;
-    const apidPid = servicePid(controlPlane.stateDir, "apid/main.ts");
+    const apidPid = servicePid(controlPlane.stateDir, "apid");
     assert.ok(apidPid, "apid runs as its own process");
     process.kill(apidPid, "SIGKILL");
     const version = new VersionServiceClient(`${CP}:50000`, credentialsFor.get("os:reader")!);
     clients.push(version);
     await eventually(() => versionOf(version), 15_000);
     assert.ok(isAlive(machinedPid), "machined survived");
-    const restarted = servicePid(controlPlane.stateDir, "apid/main.ts");
+    const restarted = servicePid(controlPlane.stateDir, "apid");
     assert.ok(restarted && restarted !== apidPid, "a new apid process serves");
     const reader = machineFor("os:reader");
     const services = await new Promise<ServiceListResponse>((resolve, reject) =>

@@ -1,4 +1,6 @@
+import { existsSync } from "node:fs";
 import { readdir } from "node:fs/promises";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Server } from "@grpc/grpc-js";
 import {
@@ -19,7 +21,19 @@ import { linkFileDescriptors } from "./link-file-descriptors.ts";
  * Where the public API's `.proto` files are at run time: `api/` at the root of the repository, which
  * the image ships beside the code in the same relative place. The one place that knows the path.
  */
-export const API_PROTO_DIR = fileURLToPath(new URL("../../../api/", import.meta.url));
+export const API_PROTO_DIR = findApiProtoDir(fileURLToPath(new URL(".", import.meta.url)));
+
+/**
+ * The `api/` directory nearest above this code: `<repo>/api/` from the sources (src/app/apid) and
+ * from the bundle (dist/stele.mjs), and beside the bundle in the image. Falls back to the sources'
+ * layout, where a missing directory is reported when reflection starts.
+ */
+function findApiProtoDir(from: string): string {
+  for (let dir = from; dir !== dirname(dir); dir = dirname(dir)) {
+    if (existsSync(join(dir, "api", "common"))) return `${join(dir, "api")}/`;
+  }
+  return fileURLToPath(new URL("../../../api/", import.meta.url));
+}
 
 /**
  * The services reflection lists: the ones apid serves (forwarding-proxy.ts forwards exactly these).

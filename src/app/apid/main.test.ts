@@ -18,7 +18,7 @@ import type { RequestCertificateOptions } from "../../machinery/trustd/index.ts"
 import { callApid, fetchServedCertificate, pinnedCredentials } from "./apid-test-client.ts";
 import { channelCredentials } from "./edge-test-fixture.ts";
 import { type StandInMachined, startStandInMachined } from "./machined-stand-in.ts";
-import { runApid } from "./main.ts";
+import { runApid } from "./run-apid.ts";
 
 const MAIN = fileURLToPath(new URL("./main.ts", import.meta.url));
 const DAY_MS = 24 * 60 * 60 * 1000;

@@ -1,5 +1,6 @@
 import { join } from "node:path";
 import { APID_PORT, TRUSTD_PORT } from "../../machinery/constants.ts";
+import { programCommand } from "../../pkg/process/program-command.ts";
 import type { LoadedConfig } from "./config/config-store.ts";
 import { ProcessRunner, type Service, tcpHealthCheck } from "./system/index.ts";
 
@@ -11,10 +12,8 @@ export interface NodeListenAddresses {
   trustd?: string;
 }
 
-/** Files of the daemons machined starts; one code base, so they sit beside machined's own. */
-const APP_DIR = join(import.meta.dirname, "..");
-const APID_MAIN = join(APP_DIR, "apid", "main.ts");
-const TRUSTD_MAIN = join(APP_DIR, "trustd", "main.ts");
+/** The sources' root (src/), for starting the daemons from the sources when not running bundled. */
+const SOURCE_ROOT = join(import.meta.dirname, "..", "..");
 
 /**
  * The services machined supervises for a config: apid always (in maintenance mode too, so that a
@@ -36,7 +35,7 @@ export function nodeServices(options: {
         id: "apid",
         runner: new ProcessRunner(process.execPath, {
           args: [
-            APID_MAIN,
+            ...programCommand("apid", SOURCE_ROOT),
             "--state-dir",
             options.stateDir,
             "--listen",
@@ -53,7 +52,13 @@ export function nodeServices(options: {
       services.push({
         id: "trustd",
         runner: new ProcessRunner(process.execPath, {
-          args: [TRUSTD_MAIN, "--config", options.configPath, "--listen", `${trustd.host}:${trustd.port}`],
+          args: [
+            ...programCommand("trustd", SOURCE_ROOT),
+            "--config",
+            options.configPath,
+            "--listen",
+            `${trustd.host}:${trustd.port}`,
+          ],
         }),
         health: tcpHealthCheck(probeHost(trustd.host), trustd.port),
         restart: "always",
