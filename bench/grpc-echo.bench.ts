@@ -27,6 +27,7 @@ import {
 } from "../src/machinery/api/machine/v1alpha1/version.ts";
 import { SteleError } from "../src/machinery/errors.ts";
 import {
+  alternateRounds,
   type BenchContext,
   type Benchmark,
   type BenchResult,
@@ -136,25 +137,9 @@ const benchmark: Benchmark = {
           if (response.messages.length !== 1) throw wrongReply(response.messages.length, 1);
         });
 
-      const checkAborted = () => {
-        if (ctx.signal.aborted) throw new SteleError("unavailable", "Benchmark interrupted: grpc-echo");
-      };
       // ABBA: the floor goes first in even rounds, the value in odd ones.
-      const inRounds = async <T>(floorRound: () => Promise<T>, valueRound: () => Promise<T>) => {
-        const floors: T[] = [];
-        const values: T[] = [];
-        for (let round = 0; round < ROUNDS; round++) {
-          if (round % 2 === 0) {
-            floors.push(await floorRound());
-            values.push(await valueRound());
-          } else {
-            values.push(await valueRound());
-            floors.push(await floorRound());
-          }
-          checkAborted();
-        }
-        return { floors, values };
-      };
+      const inRounds = <T>(floorRound: () => Promise<T>, valueRound: () => Promise<T>) =>
+        alternateRounds(floorRound, valueRound, { rounds: ROUNDS, signal: ctx.signal, name: "grpc-echo" });
 
       ctx.log(`grpc-echo: latency, 1 client, ${ROUNDS}×${LATENCY_ITERATIONS} calls each`);
       for (let i = 0; i < LATENCY_WARMUP; i++) {

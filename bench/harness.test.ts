@@ -3,6 +3,7 @@ import { describe, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import fc from "fast-check";
 import {
+  alternateRounds,
   type BenchRow,
   formatNumber,
   formatTable,
@@ -196,4 +197,25 @@ describe("formatTable", () => {
   test("of no rows is the header alone", () => {
     assert.equal(formatTable([]).split("\n").length, 2);
   });
+});
+
+test("alternateRounds runs floor and value in ABBA order and stops when interrupted", async () => {
+  const order: string[] = [];
+  const controller = new AbortController();
+  const result = await alternateRounds(
+    async () => order.push("floor"),
+    async () => order.push("value"),
+    { rounds: 4, signal: controller.signal, name: "t" },
+  );
+  assert.deepEqual(order, ["floor", "value", "value", "floor", "floor", "value", "value", "floor"]);
+  assert.equal(result.floors.length, 4);
+  controller.abort();
+  await assert.rejects(
+    alternateRounds(
+      async () => 0,
+      async () => 0,
+      { rounds: 4, signal: controller.signal, name: "t" },
+    ),
+    /Benchmark interrupted: t/,
+  );
 });

@@ -208,3 +208,39 @@ export function formatNumber(value: number): string {
   if (magnitude === 0) return "0";
   return rounded.toFixed(Math.max(0, 2 - Math.floor(Math.log10(magnitude))));
 }
+
+/** Options of `alternateRounds`. */
+export interface AlternateRoundsOptions {
+  rounds: number;
+  /** Checked after every round: an interrupted run stops with a clear error. */
+  signal: AbortSignal;
+  /** The benchmark's name, for that error. */
+  name: string;
+}
+
+/**
+ * Runs a floor and a value in alternating rounds (ABBA: the floor first in even rounds, the value
+ * in odd ones), so that warm-up, CPU frequency and noisy neighbours drift into both equally instead
+ * of into whichever runs second. Returns every round's result of each.
+ */
+export async function alternateRounds<T>(
+  floorRound: () => Promise<T>,
+  valueRound: () => Promise<T>,
+  options: AlternateRoundsOptions,
+): Promise<{ floors: T[]; values: T[] }> {
+  const floors: T[] = [];
+  const values: T[] = [];
+  for (let round = 0; round < options.rounds; round++) {
+    if (round % 2 === 0) {
+      floors.push(await floorRound());
+      values.push(await valueRound());
+    } else {
+      values.push(await valueRound());
+      floors.push(await floorRound());
+    }
+    if (options.signal.aborted) {
+      throw new SteleError("unavailable", `Benchmark interrupted: ${options.name}`);
+    }
+  }
+  return { floors, values };
+}

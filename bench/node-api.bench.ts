@@ -43,6 +43,7 @@ import {
   startLocalNode,
 } from "../test/e2e/local-node.ts";
 import {
+  alternateRounds,
   type BenchContext,
   type Benchmark,
   type BenchResult,
@@ -121,21 +122,8 @@ const benchmark: Benchmark = {
     const checkAborted = () => {
       if (ctx.signal.aborted) throw new SteleError("unavailable", "Benchmark interrupted: node-api");
     };
-    const inRounds = async <T>(floorRound: () => Promise<T>, valueRound: () => Promise<T>) => {
-      const floors: T[] = [];
-      const values: T[] = [];
-      for (let round = 0; round < ROUNDS; round++) {
-        if (round % 2 === 0) {
-          floors.push(await floorRound());
-          values.push(await valueRound());
-        } else {
-          values.push(await valueRound());
-          floors.push(await floorRound());
-        }
-        checkAborted();
-      }
-      return { floors, values };
-    };
+    const inRounds = <T>(floorRound: () => Promise<T>, valueRound: () => Promise<T>) =>
+      alternateRounds(floorRound, valueRound, { rounds: ROUNDS, signal: ctx.signal, name: "node-api" });
     try {
       ctx.log(`node-api: booting a control plane on ${address} (state in ${dir})`);
       const secrets = await generateSecretsBundle();
