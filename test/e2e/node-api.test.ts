@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { connect as tlsConnect } from "node:tls";
-import type { ChannelCredentials, ServiceError } from "@grpc/grpc-js";
+import { type ChannelCredentials, credentials, type ServiceError } from "@grpc/grpc-js";
 import { mutualTlsCredentials } from "../../src/cli/client/channel-credentials.ts";
 import {
   ApplyMode,
@@ -22,7 +22,10 @@ import {
   type VersionResponse,
   VersionServiceClient,
 } from "../../src/machinery/api/machine/v1alpha1/version.ts";
-import { ResourceServiceClient } from "../../src/machinery/api/resource/v1alpha1/resource.ts";
+import {
+  type GetResponse,
+  ResourceServiceClient,
+} from "../../src/machinery/api/resource/v1alpha1/resource.ts";
 import { generateConfigs } from "../../src/machinery/config/generate-config.ts";
 import { serializeConfig } from "../../src/machinery/config/serialize-config.ts";
 import {
@@ -528,6 +531,24 @@ describe("a control plane and a worker, through the mTLS API", () => {
         false,
         "the intruder's apid serves nothing without a certificate",
       );
+      // Its own status says why, read on the node itself (machined's socket: no apid is serving).
+      const local = new ResourceServiceClient(
+        `unix:${join(intruder.stateDir, "run", "machine.sock")}`,
+        credentials.createInsecure(),
+      );
+      clients.push(local);
+      const status = await eventually(async () => {
+        const reply = await new Promise<GetResponse>((resolve, reject) =>
+          local.get(
+            { namespace: "", type: "MachineStatuses.runtime.stele.dev", id: "machine" },
+            (error, response) => (error ? reject(error) : resolve(response)),
+          ),
+        );
+        const yaml = reply.messages[0]?.resource?.spec?.yaml.toString() ?? "";
+        return /Join token refused/.test(yaml) ? yaml : undefined;
+      }, 15_000);
+      assert.match(status, /ready: false/);
+      assert.match(status, /apid/);
     } finally {
       await intruder.stop();
     }

@@ -21,6 +21,9 @@ import { VERSION_ID, VersionResource } from "./resources/version-resource.ts";
 import { type SequenceContext, Sequencer, type StartedSequence } from "./sequencer/sequencer.ts";
 import { type Service, Supervisor, type SupervisorOptions } from "./system/index.ts";
 
+/** How often MachineStatus is recomputed besides on service events (reasons come from logs). */
+const STATUS_REFRESH_MS = 2_000;
+
 /** The log id of machined's own messages (`stelectl logs machined`). */
 export const MACHINED_LOG_ID = "machined";
 
@@ -167,6 +170,11 @@ export class Machined {
       }),
     });
     this.#bridge = this.#bridgeServices(this.#abort.signal);
+    // A service that is not up says why in its own log (apid waiting for trustd: "Join token
+    // refused…"), which changes no service state: refresh the status so the reason stays current.
+    const refresh = setInterval(() => this.#publishStatus(), STATUS_REFRESH_MS);
+    refresh.unref();
+    this.#abort.signal.addEventListener("abort", () => clearInterval(refresh), { once: true });
     this.#logger.info(
       { platform: this.platform.name, state: this.platform.paths.state },
       "machined starting",
@@ -337,7 +345,13 @@ export class Machined {
     if (this.#stage === "running") {
       for (const service of this.supervisor.list()) {
         const up = (service.state === "running" && service.healthy !== false) || service.state === "skipped";
-        if (!up) unmetConditions.push({ name: service.id, reason: `${service.state}: ${service.message}` });
+        if (!up) {
+          const said = this.#lastLogMessage(service.id);
+          unmetConditions.push({
+            name: service.id,
+            reason: `${service.state}: ${service.message}${said ? `; it last logged: ${said}` : ""}`,
+          });
+        }
       }
     }
     const spec = {
@@ -354,6 +368,30 @@ export class Machined {
         })
       : this.store.create(MachineStatus, MACHINE_STATUS_ID, { owner: OWNER, spec });
     if (next !== current) this.events.publish({ kind: "machine-status", ...spec });
+  }
+
+  /** The last line a service logged, its `msg` when it logs JSON, cut to a readable length. */
+  #lastLogMessage(serviceId: string): string | undefined {
+    let line: string | undefined;
+    try {
+      line = this.logs.ring(serviceId).tail(1)[0]?.line;
+    } catch {
+      return undefined; // nothing logged yet
+    }
+    if (line === undefined) return undefined;
+    try {
+      const parsed: unknown = JSON.parse(line);
+      if (
+        typeof parsed === "object" &&
+        parsed !== null &&
+        typeof (parsed as { msg?: unknown }).msg === "string"
+      ) {
+        line = (parsed as { msg: string }).msg;
+      }
+    } catch {
+      // a plain text line
+    }
+    return line.length > 300 ? `${line.slice(0, 297)}...` : line;
   }
 
   async #bridgeServices(signal: AbortSignal): Promise<void> {
