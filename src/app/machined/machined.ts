@@ -9,6 +9,7 @@ import { hostnameController } from "./controllers/hostname-controller.ts";
 import { memberController } from "./controllers/member-controller.ts";
 import { MachineEvents } from "./events/machine-events.ts";
 import { LogManager } from "./logging/index.ts";
+import { LogShipping } from "./logging/shipping/index.ts";
 import type { Platform } from "./platform/platform.ts";
 import { HOSTNAME_ID, Hostname } from "./resources/hostname.ts";
 import { MACHINE_CONFIG_ID, MachineConfigResource } from "./resources/machine-config-resource.ts";
@@ -85,6 +86,11 @@ export class Machined {
   readonly config: ConfigStore;
   readonly logs: LogManager;
   readonly supervisor: Supervisor;
+  /**
+   * Ships every stored log line to the config's `logging.destinations`; a LogManager passed in
+   * must hand its entries to `shipping.offer` itself (its `onEntry`).
+   */
+  readonly shipping: LogShipping;
   /** Resolves once a shutdown (or a reset without reboot) powered the node off. */
   readonly poweredOff: Promise<void>;
   readonly #ownsLogs: boolean;
@@ -101,8 +107,9 @@ export class Machined {
   constructor(options: MachinedOptions) {
     this.platform = options.platform;
     this.#ownsLogs = options.logs === undefined;
-    this.logs = options.logs ?? new LogManager();
+    this.logs = options.logs ?? new LogManager({ onEntry: (id, entry) => this.shipping.offer(id, entry) });
     this.#logger = jsonLogger(this.logs);
+    this.shipping = new LogShipping({ store: this.store, logger: this.#logger });
     this.config = new ConfigStore(this.platform.paths.state, { validationMode: this.platform.mode });
     this.sequencer = new Sequencer(this.events);
     this.#services = options.services ?? (() => []);
@@ -277,6 +284,7 @@ export class Machined {
       this.#abort.abort();
       await this.#bridge;
       await this.#runtime.close();
+      await this.shipping.close();
       this.store.close();
       if (this.#ownsLogs) await this.logs.close();
     })();
@@ -304,8 +312,11 @@ export class Machined {
         config = undefined;
       }
       if (config) await this.#publishConfig(config);
-      else if (this.store.get(MachineConfigResource, MACHINE_CONFIG_ID)) {
-        this.store.destroy(MachineConfigResource, MACHINE_CONFIG_ID, { owner: OWNER });
+      else {
+        await this.shipping.apply([], { hostname: this.hostname() });
+        if (this.store.get(MachineConfigResource, MACHINE_CONFIG_ID)) {
+          this.store.destroy(MachineConfigResource, MACHINE_CONFIG_ID, { owner: OWNER });
+        }
       }
     });
     await context.phase("startServices", async () => {
@@ -323,7 +334,11 @@ export class Machined {
     if (this.platform.mode === "container") await context.sequence("boot", (ctx) => this.#boot(ctx));
   }
 
+  /** Makes a config current for its readers: the MachineConfig resource and the log destinations. */
   async #publishConfig(config: LoadedConfig): Promise<void> {
+    await this.shipping.apply(config.parsed.machineConfig.logging.destinations, {
+      hostname: this.hostname(),
+    });
     await this.store.modify(MachineConfigResource, MACHINE_CONFIG_ID, {
       owner: OWNER,
       transform: () => ({ yaml: config.text }),

@@ -5,6 +5,7 @@ import { SteleError } from "../../machinery/errors.ts";
 import { MACHINE_SOCKET_NAME, MachineServer } from "./api/machine-server.ts";
 import type { LoadedConfig } from "./config/config-store.ts";
 import { DEFAULT_RING_BYTES, LogManager } from "./logging/index.ts";
+import type { LogShipping } from "./logging/shipping/index.ts";
 import { Machined } from "./machined.ts";
 import { ContainerPlatform } from "./platform/container-platform.ts";
 import type { Service } from "./system/index.ts";
@@ -56,14 +57,21 @@ export async function runMachined(options: RunMachinedOptions): Promise<RunningM
     poweroff = resolve;
   });
   const platform = new ContainerPlatform(options.stateDir, { onPoweroff: () => poweroff() });
+  // Shipping belongs to machined (it writes status resources and logs its failures there), which
+  // exists only after the log manager; machined logs nothing before its constructor returns.
+  let shipping: LogShipping | undefined;
   // Every service's log lives in a ring (what `logs` reads) and in /var/log/<service>.log, rotated;
   // a reset that wipes EPHEMERAL removes the files, and the next rotation starts them again.
   const logs = new LogManager({
     dir: join(platform.paths.ephemeral, "log"),
     ring: { maxBytes: ringBytes(initialConfig?.text ?? storedConfigText(platform.paths.state)) },
-    ...(consoleStream ? { onEntry: (id, entry) => consoleStream.write(`${id}: ${entry.line}\n`) } : {}),
+    onEntry: (id, entry) => {
+      consoleStream?.write(`${id}: ${entry.line}\n`);
+      shipping?.offer(id, entry);
+    },
   });
   const machined = new Machined({ platform, logs, initialConfig, services: options.services });
+  shipping = machined.shipping;
   const server = new MachineServer(machined, join(platform.paths.run, MACHINE_SOCKET_NAME));
   let closing: Promise<void> | undefined;
   const close = () => {
