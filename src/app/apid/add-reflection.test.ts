@@ -19,6 +19,7 @@ const BUF = fileURLToPath(new URL("../../../node_modules/.bin/buf", import.meta.
 const quiet: ApidLogger = { info() {}, warn() {}, error() {} };
 const LISTED = [
   "stele.machine.v1alpha1.MachineService",
+  "stele.machine.v1alpha1.StatsService",
   "stele.machine.v1alpha1.VersionService",
   "stele.resource.v1alpha1.ResourceService",
 ];

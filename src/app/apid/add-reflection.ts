@@ -10,11 +10,9 @@ import {
   type ProtobufTypeDefinition,
 } from "@grpc/proto-loader";
 import { ReflectionService } from "@grpc/reflection";
-import { MachineServiceService } from "../../machinery/api/machine/v1alpha1/machine.ts";
-import { VersionServiceService } from "../../machinery/api/machine/v1alpha1/version.ts";
-import { ResourceServiceService } from "../../machinery/api/resource/v1alpha1/resource.ts";
 import { isSteleError, SteleError } from "../../machinery/errors.ts";
 import type { ApidLogger } from "./apid-logger.ts";
+import { FORWARDED_SERVICES } from "./forwarding-proxy.ts";
 import { linkFileDescriptors } from "./link-file-descriptors.ts";
 
 /**
@@ -40,11 +38,9 @@ function findApiProtoDir(from: string): string {
  * SecurityService is in `api/` too, but trustd serves it, not apid, so listing it here would point
  * clients at a service that answers UNIMPLEMENTED. Its messages stay resolvable by name: schema only.
  */
-export const REFLECTED_SERVICES: readonly string[] = [
-  VersionServiceService,
-  MachineServiceService,
-  ResourceServiceService,
-].map((definition) => serviceName(definition));
+export const REFLECTED_SERVICES: readonly string[] = FORWARDED_SERVICES.map((definition) =>
+  serviceName(definition),
+);
 
 /** Options of `addReflection`. */
 export interface AddReflectionOptions {

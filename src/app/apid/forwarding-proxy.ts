@@ -12,6 +12,7 @@ import {
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
 import { MachineServiceService } from "../../machinery/api/machine/v1alpha1/machine.ts";
+import { StatsServiceService } from "../../machinery/api/machine/v1alpha1/stats.ts";
 import { VersionServiceService } from "../../machinery/api/machine/v1alpha1/version.ts";
 import {
   type ResourceDefinition,
@@ -34,7 +35,12 @@ export const MAX_MESSAGE_BYTES = 32 * 1024 * 1024;
 const MAX_PEER_CHANNELS = 64;
 
 /** The services apid forwards: machined's. SecurityService is trustd's and is not served here. */
-const FORWARDED_SERVICES = [VersionServiceService, MachineServiceService, ResourceServiceService] as const;
+export const FORWARDED_SERVICES = [
+  VersionServiceService,
+  MachineServiceService,
+  ResourceServiceService,
+  StatsServiceService,
+] as const;
 
 /** Options of `createForwardingProxy`. */
 export interface ForwardingProxyOptions {

@@ -14,6 +14,7 @@ import { ROLES, type Role } from "./roles.ts";
 
 const MACHINE = "/stele.machine.v1alpha1.MachineService";
 const VERSION = "/stele.machine.v1alpha1.VersionService";
+const STATS = "/stele.machine.v1alpha1.StatsService";
 const RESOURCE = "/stele.resource.v1alpha1.ResourceService";
 const SECURITY = "/stele.security.v1alpha1.SecurityService";
 
@@ -63,6 +64,14 @@ const SPECIFICATION: readonly (readonly [method: string, ...allowed: boolean[]])
   [`${MACHINE}/EtcdLeaveCluster`,                  no,     no,     no,       no,          yes],
   [`${MACHINE}/EtcdRemoveMember`,                  no,     no,     no,       no,          yes],
 
+  [`${STATS}/CPUStats`,                            no,     yes,    yes,      no,          yes],
+  [`${STATS}/LoadAvg`,                             no,     yes,    yes,      no,          yes],
+  [`${STATS}/MemoryStats`,                         no,     yes,    yes,      no,          yes],
+  [`${STATS}/DiskStats`,                           no,     yes,    yes,      no,          yes],
+  [`${STATS}/NetworkStats`,                        no,     yes,    yes,      no,          yes],
+  [`${STATS}/Mounts`,                              no,     yes,    yes,      no,          yes],
+  [`${STATS}/WatchStats`,                          no,     yes,    yes,      no,          yes],
+
   [`${RESOURCE}/Get`,                              no,     yes,    yes,      no,          yes],
   [`${RESOURCE}/List`,                             no,     yes,    yes,      no,          yes],
   [`${RESOURCE}/Watch`,                            no,     yes,    yes,      no,          yes],
@@ -98,7 +107,7 @@ describe("RBAC_RULES against the generated services", () => {
 
   test("the generated code defines the services this table was written for", () => {
     const services = new Set(methods.map((path) => path.slice(0, path.lastIndexOf("/"))));
-    assert.deepEqual([...services].sort(), [MACHINE, RESOURCE, SECURITY, VERSION].sort());
+    assert.deepEqual([...services].sort(), [MACHINE, RESOURCE, SECURITY, STATS, VERSION].sort());
   });
 
   test("every RPC is in RBAC_RULES or TOKEN_AUTHENTICATED_METHODS, and in only one of them", () => {

@@ -7,6 +7,7 @@ import type { Role } from "./roles.ts";
 
 const MACHINE = "/stele.machine.v1alpha1.MachineService";
 const VERSION = "/stele.machine.v1alpha1.VersionService";
+const STATS = "/stele.machine.v1alpha1.StatsService";
 const RESOURCE = "/stele.resource.v1alpha1.ResourceService";
 const SECURITY = "/stele.security.v1alpha1.SecurityService";
 
@@ -23,9 +24,10 @@ const EVERYONE: readonly Role[] = ["os:admin", "os:operator", "os:reader", "os:e
  *
  * - os:reader reads status: version, services, events, resources (the server hides sensitive types from
  *   everyone but os:admin), file names (not contents: files may hold secrets), processes, memory, kernel
- *   messages, and etcd's members, status and alarms. It may read logs too, as in Talos: a log is how a
- *   reader finds out why a node is unhealthy, which is what the role is for, and services must not log
- *   secrets in the first place (a secret in a log is a bug of the service, not a reason to blind readers).
+ *   messages, node statistics (CPU, load, memory, disks, network, mounts), and etcd's members, status
+ *   and alarms. It may read logs too, as in Talos: a log is how a reader finds out why a node is
+ *   unhealthy, which is what the role is for, and services must not log secrets in the first place (a
+ *   secret in a log is a bug of the service, not a reason to blind readers).
  * - os:operator also acts on a node without changing its configuration: reboot, shutdown, service
  *   start/stop/restart, and etcd snapshot, defragmentation, leadership hand-over and alarm disarm.
  * - os:etcd:backup takes etcd snapshots, and reads the version so a backup job can check what it talks to.
@@ -63,6 +65,14 @@ export const RBAC_RULES: Readonly<Record<string, readonly Role[]>> = {
   [`${MACHINE}/EtcdAlarmDisarm`]: OPERATOR,
   [`${MACHINE}/EtcdLeaveCluster`]: ADMIN,
   [`${MACHINE}/EtcdRemoveMember`]: ADMIN,
+
+  [`${STATS}/CPUStats`]: READER,
+  [`${STATS}/LoadAvg`]: READER,
+  [`${STATS}/MemoryStats`]: READER,
+  [`${STATS}/DiskStats`]: READER,
+  [`${STATS}/NetworkStats`]: READER,
+  [`${STATS}/Mounts`]: READER,
+  [`${STATS}/WatchStats`]: READER,
 
   [`${RESOURCE}/Get`]: READER,
   [`${RESOURCE}/List`]: READER,
