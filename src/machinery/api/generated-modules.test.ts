@@ -23,6 +23,7 @@ test("the generated files are the ones the protos in api/ give", () => {
     join("machine", "v1alpha1", "etcd.ts"),
     join("machine", "v1alpha1", "events.ts"),
     join("machine", "v1alpha1", "machine.ts"),
+    join("machine", "v1alpha1", "stats.ts"),
     join("machine", "v1alpha1", "version.ts"),
     join("resource", "v1alpha1", "resource.ts"),
     join("security", "v1alpha1", "security.ts"),
