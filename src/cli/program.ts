@@ -3,6 +3,7 @@ import { STELE_VERSION } from "../machinery/constants.ts";
 import { registerAuditCommand } from "./commands/audit.ts";
 import { registerCompletionCommand } from "./commands/completion.ts";
 import { registerConfigCommands } from "./commands/config.ts";
+import { registerDashboardCommand } from "./commands/dashboard.ts";
 import { registerGenCommands } from "./commands/gen.ts";
 import { registerMachineConfigCommands } from "./commands/machineconfig.ts";
 import { registerApplyConfigCommand } from "./commands/node-apply-config.ts";
@@ -14,6 +15,7 @@ import { registerNodeRunCommand } from "./commands/node-run.ts";
 import { registerServicesCommands } from "./commands/node-services.ts";
 import { registerStatsCommands } from "./commands/node-stats.ts";
 import { registerVersionCommand } from "./commands/node-version.ts";
+import { registerSupportCommand } from "./commands/support.ts";
 import { registerValidateCommand } from "./commands/validate.ts";
 
 /**
@@ -43,6 +45,8 @@ export function buildProgram(): Command {
   registerPowerCommands(program);
   registerFilesCommands(program);
   registerStatsCommands(program);
+  registerSupportCommand(program);
+  registerDashboardCommand(program);
   registerCompletionCommand(program);
   return program;
 }

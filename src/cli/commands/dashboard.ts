@@ -1,0 +1,66 @@
+import type { Command } from "commander";
+import { parseDuration } from "../../machinery/duration.ts";
+import { SteleError } from "../../machinery/errors.ts";
+import { openNodeSession } from "../client/node-session.ts";
+
+// The range WatchStats accepts.
+const MIN_INTERVAL_MS = 250;
+const MAX_INTERVAL_MS = 60_000;
+
+type DashboardModule = typeof import("../dashboard/run-dashboard.ts");
+
+/** Registers `stelectl dashboard`: a live terminal view of the nodes' state, stats, services and logs. */
+export function registerDashboardCommand(program: Command): void {
+  program
+    .command("dashboard")
+    .description("Watch the nodes live: summary, CPU/memory/network/disk, services and their logs")
+    .option("--interval <duration>", "time between two stats samples, 250ms to 1m", "1s")
+    .action(async (options: { interval: string }, command: Command) => {
+      const intervalMs = parseInterval(options.interval);
+      if (!process.stdin.isTTY || !process.stdout.isTTY) {
+        throw new SteleError(
+          "failed-precondition",
+          "The dashboard needs a terminal: standard input or output is not one",
+          "Run it in an interactive terminal; scripts can use `stelectl services`, `stelectl memory` or `stelectl logs`",
+        );
+      }
+      const { runDashboard } = await loadDashboard();
+      const session = await openNodeSession(command);
+      try {
+        await runDashboard(session, { intervalMs });
+      } finally {
+        session.close();
+      }
+    });
+}
+
+/**
+ * Loads the dashboard's UI (ink and react) only when it is asked for, through a path esbuild does
+ * not follow: the image's bundle, which every daemon loads, stays without the ~2 MB of UI code a
+ * node (it has no terminal) never runs. From the source tree the module is always there.
+ */
+async function loadDashboard(): Promise<DashboardModule> {
+  const url = new URL("../dashboard/run-dashboard.ts", import.meta.url).href;
+  try {
+    return (await import(url)) as DashboardModule;
+  } catch (error) {
+    throw new SteleError(
+      "failed-precondition",
+      "The dashboard is not part of this build: its terminal UI is left out of the node image's bundle",
+      "Run stelectl from the source tree (`npm run stelectl -- dashboard`)",
+      { cause: error },
+    );
+  }
+}
+
+function parseInterval(text: string): number {
+  const ms = parseDuration(text, { label: "--interval" });
+  if (ms < MIN_INTERVAL_MS || ms > MAX_INTERVAL_MS) {
+    throw new SteleError(
+      "invalid-argument",
+      `Invalid --interval: expected 250ms to 1m, got ${JSON.stringify(text)}`,
+      "Pass a duration such as 500ms, 1s or 5s",
+    );
+  }
+  return ms;
+}
