@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Debian packages the host needs. Keep this list the only place they are named.
-APT_PACKAGES=(openssl ca-certificates git)
+APT_PACKAGES=(openssl ca-certificates git tmux)
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
