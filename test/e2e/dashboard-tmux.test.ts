@@ -23,7 +23,14 @@ let node: LocalNode | undefined;
 
 const tmux = (...args: string[]) => spawnSync("tmux", args, { encoding: "utf8" });
 const screen = () => tmux("capture-pane", "-t", SESSION, "-p").stdout;
-const showing = (pattern: RegExp) => eventually(() => (pattern.test(screen()) ? true : undefined), 20_000);
+/** Waits until the terminal shows `pattern`; on time-out the error shows the screen as it was. */
+async function showing(pattern: RegExp): Promise<void> {
+  try {
+    await eventually(() => (pattern.test(screen()) ? true : undefined), 30_000);
+  } catch (error) {
+    throw new Error(`The dashboard never showed ${pattern}; the screen:\n${screen()}`, { cause: error });
+  }
+}
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), "stele-dashboard-e2e-"));
@@ -55,7 +62,9 @@ after(async () => {
 
 test("a reader watches a node in the dashboard: summary, monitor, services, a log, then quits cleanly", async () => {
   const command = `${process.execPath} ${STELECTL} --stelectlconfig ${join(dir, "stelectlconfig")} dashboard --interval 250ms`;
-  execFileSync("tmux", ["new-session", "-d", "-s", SESSION, "-x", "120", "-y", "32", command]);
+  // The shell keeps the pane after the dashboard exits, so its exit status (and any error) can be read.
+  const shell = `${command}; echo "dashboard exited with status $?"; sleep 60`;
+  execFileSync("tmux", ["new-session", "-d", "-s", SESSION, "-x", "120", "-y", "32", shell]);
   await showing(/Stage\s+running/);
   assert.match(screen(), new RegExp(`node ${ADDRESS.replaceAll(".", "\\.")}`));
 
@@ -71,5 +80,5 @@ test("a reader watches a node in the dashboard: summary, monitor, services, a lo
   await showing(/Log of \S+ \(following\)/);
 
   tmux("send-keys", "-t", SESSION, "q");
-  await eventually(() => (tmux("has-session", "-t", SESSION).status !== 0 ? true : undefined), 10_000);
+  await showing(/dashboard exited with status 0/);
 });

@@ -40,6 +40,10 @@ export function registerDashboardCommand(program: Command): void {
  * node (it has no terminal) never runs. From the source tree the module is always there.
  */
 async function loadDashboard(): Promise<DashboardModule> {
+  // ink renders only its last frame when it believes it runs in CI (it reads CI and
+  // CONTINUOUS_INTEGRATION once, at import). The dashboard runs only on a terminal, checked above,
+  // so a terminal it has: an operator on a CI runner's shell must still see it live.
+  for (const key of ["CI", "CONTINUOUS_INTEGRATION"]) delete process.env[key];
   const url = new URL("../dashboard/run-dashboard.ts", import.meta.url).href;
   try {
     return (await import(url)) as DashboardModule;
