@@ -5,7 +5,8 @@
  */
 import { KeyObject, webcrypto } from "node:crypto";
 import { createSecureContext } from "node:tls";
-import { type ChannelCredentials, credentials, ServerCredentials } from "@grpc/grpc-js";
+import { type ChannelCredentials, credentials, type ServerCredentials } from "@grpc/grpc-js";
+import { serverCredentials } from "../src/machinery/grpc/server-credentials.ts";
 import { x509 } from "../src/machinery/pki/x509.ts";
 
 /** A certificate and its private key, both PEM. */
@@ -85,13 +86,14 @@ export async function generateMtlsFixture(): Promise<MtlsFixture> {
   return { ca: ca.toString("pem"), server, client };
 }
 
-/**
- * grpc-js server credentials that accept TLS 1.3 only and reject a client without a certificate signed by
- * the fixture's CA. grpc-js's `createSsl` has no option for the minimum version, so this subclass hands
- * the TLS server options to grpc-js directly, the way `createSsl` does internally.
- */
+/** grpc-js server credentials for the fixture: TLS 1.3 only, client certificate from the fixture's CA required. */
 export function tls13ServerCredentials(fixture: MtlsFixture): ServerCredentials {
-  return new Tls13ServerCredentials(fixture);
+  return serverCredentials({
+    ca: fixture.ca,
+    crt: fixture.server.cert,
+    key: fixture.server.key,
+    requireClientCert: true,
+  });
 }
 
 /** grpc-js channel credentials for the fixture's client certificate, TLS 1.3 only. */
@@ -103,20 +105,6 @@ export function tls13ChannelCredentials(fixture: MtlsFixture): ChannelCredential
     minVersion: "TLSv1.3",
   });
   return credentials.createFromSecureContext(context);
-}
-
-class Tls13ServerCredentials extends ServerCredentials {
-  constructor(fixture: MtlsFixture) {
-    super(
-      { requestCert: true, rejectUnauthorized: true, minVersion: "TLSv1.3" },
-      { ca: fixture.ca, cert: fixture.server.cert, key: fixture.server.key },
-    );
-  }
-
-  // grpc-js compares credentials when a port is bound twice; only the same object is the same setup.
-  override _equals(other: ServerCredentials): boolean {
-    return other === this;
-  }
 }
 
 async function generateKeys(): Promise<webcrypto.CryptoKeyPair> {

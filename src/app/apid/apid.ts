@@ -1,11 +1,11 @@
 import { createSecureContext } from "node:tls";
 import { credentials, Server } from "@grpc/grpc-js";
+import { serverCredentials } from "../../machinery/grpc/server-credentials.ts";
 import { authorize, MAINTENANCE_ALLOWED_METHODS } from "../../machinery/role/rbac.ts";
 import { addReflection } from "./add-reflection.ts";
 import type { ApidLogger } from "./apid-logger.ts";
 import { createForwardingProxy, MAX_MESSAGE_BYTES } from "./forwarding-proxy.ts";
 import { selfSignedServerIdentity } from "./self-signed-server-identity.ts";
-import { serverCredentials } from "./server-credentials.ts";
 
 /** apid's TLS identity: a configured node's certificate and the CAs its clients chain to, or maintenance mode. */
 export type ApidIdentity =

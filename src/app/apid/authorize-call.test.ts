@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { type ServerUnaryCall, type ServerWritableStream, type sendUnaryData, status } from "@grpc/grpc-js";
 import { SteleError } from "../../machinery/errors.ts";
+import { serverCredentials } from "../../machinery/grpc/server-credentials.ts";
 import { authorize as rbacAuthorize } from "../../machinery/role/rbac.ts";
 import type { Role } from "../../machinery/role/roles.ts";
 import { type Authorizer, authorizeCall } from "./authorize-call.ts";
@@ -18,7 +19,6 @@ import {
 } from "./edge-test-fixture.ts";
 import { FORWARDED_ROLES_METADATA_KEY } from "./forwarded-roles.ts";
 import { selfSignedServerIdentity } from "./self-signed-server-identity.ts";
-import { serverCredentials } from "./server-credentials.ts";
 import { HINT_METADATA_KEY } from "./to-grpc-status.ts";
 
 // A small table of the tests' own, so these tests pin the edge's behaviour, not rbac.ts's choices.

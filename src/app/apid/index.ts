@@ -4,6 +4,7 @@
  * built on it (the forwarding proxy to machined and to peer apids, and `startApid`; `main.ts` is the entry point).
  */
 
+export { type ServerCredentialsOptions, serverCredentials } from "../../machinery/grpc/server-credentials.ts";
 export { certificateFingerprint } from "../../machinery/pki/certificate-fingerprint.ts";
 export { type ApidIdentity, type RunningApid, type StartApidOptions, startApid } from "./apid.ts";
 export { type ApidLogger, jsonLineLogger } from "./apid-logger.ts";
@@ -52,5 +53,4 @@ export {
   type SensitiveResourceGuard,
   type SensitiveResourceGuardOptions,
 } from "./sensitive-resource-guard.ts";
-export { type ServerCredentialsOptions, serverCredentials } from "./server-credentials.ts";
 export { HINT_METADATA_KEY, toGrpcStatus } from "./to-grpc-status.ts";

@@ -3,6 +3,7 @@ import { after, before, describe, test } from "node:test";
 import { type ConnectionOptions, connect } from "node:tls";
 import { status } from "@grpc/grpc-js";
 import { isSteleError } from "../../machinery/errors.ts";
+import { serverCredentials } from "../../machinery/grpc/server-credentials.ts";
 import { diagnoseClientCertificate } from "../../machinery/pki/diagnose-client-certificate.ts";
 import type { CertificateAndKey } from "../../machinery/pki/index.ts";
 import {
@@ -14,7 +15,6 @@ import {
   startServer,
 } from "./edge-test-fixture.ts";
 import { selfSignedServerIdentity } from "./self-signed-server-identity.ts";
-import { serverCredentials } from "./server-credentials.ts";
 
 /** What a raw TLS client sees: the negotiated protocol and whether the server sent HTTP/2 bytes. */
 interface RawOutcome {

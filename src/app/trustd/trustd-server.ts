@@ -6,6 +6,7 @@ import {
   SecurityServiceService,
 } from "../../machinery/api/security/v1alpha1/security.ts";
 import { SteleError } from "../../machinery/errors.ts";
+import { serverCredentials } from "../../machinery/grpc/server-credentials.ts";
 import {
   type CertificateAndKey,
   inspectCertificate,
@@ -19,7 +20,6 @@ import { createFailedAttemptLimiter, type FailedAttemptLimiterOptions } from "./
 import { joinTokenMatches } from "./join-token-matches.ts";
 import { attemptKey, peerHost } from "./peer-host.ts";
 import { toGrpcStatus } from "./to-grpc-status.ts";
-import { trustdServerCredentials } from "./trustd-server-credentials.ts";
 
 /** Where trustd writes what it did; structured fields first, as pino and the node's log manager take them. */
 export interface TrustdLogger {
@@ -138,18 +138,28 @@ export async function startTrustd(options: StartTrustdOptions): Promise<TrustdHa
     },
   });
   const port = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(options.listen, trustdServerCredentials(options.serverIdentity), (error, bound) => {
-      if (error) {
-        reject(
-          new SteleError(
-            "unavailable",
-            `Cannot listen on ${options.listen}: ${error.message}`,
-            "Check that no other process holds the port and that the address is this node's",
-            { cause: error },
-          ),
-        );
-      } else resolve(bound);
-    });
+    server.bindAsync(
+      options.listen,
+      serverCredentials({
+        ca: [],
+        crt: options.serverIdentity.crt,
+        key: options.serverIdentity.key,
+        // A joining worker has no client certificate yet: the join token, checked per call, authenticates it.
+        requireClientCert: false,
+      }),
+      (error, bound) => {
+        if (error) {
+          reject(
+            new SteleError(
+              "unavailable",
+              `Cannot listen on ${options.listen}: ${error.message}`,
+              "Check that no other process holds the port and that the address is this node's",
+              { cause: error },
+            ),
+          );
+        } else resolve(bound);
+      },
+    );
   });
   const address = options.listen.replace(/:\d+$/, `:${port}`);
   logger.info({ address }, "trustd listening");

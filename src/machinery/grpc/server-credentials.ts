@@ -1,5 +1,5 @@
 import { ServerCredentials } from "@grpc/grpc-js";
-import { SteleError } from "../../machinery/errors.ts";
+import { SteleError } from "../errors.ts";
 
 /** Options of `serverCredentials`. */
 export interface ServerCredentialsOptions {
