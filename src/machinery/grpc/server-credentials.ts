@@ -9,7 +9,7 @@ export interface ServerCredentialsOptions {
    * when `requireClientCert` is false.
    */
   ca: string | readonly string[];
-  /** apid's server certificate, PEM (its chain may follow the leaf). */
+  /** The server's certificate, PEM (its chain may follow the leaf). */
   crt: string;
   /** The server certificate's private key, PEM. */
   key: string;

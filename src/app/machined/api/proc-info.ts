@@ -1,8 +1,11 @@
 import { readdirSync, readFileSync, readlinkSync } from "node:fs";
 import type { MemInfo, ProcessInfo } from "../../../machinery/api/machine/v1alpha1/machine.ts";
 
-/** Clock ticks per second of /proc's times (USER_HZ), 100 on every Linux architecture Stele runs on. */
-const TICKS_PER_SECOND = 100;
+/**
+ * Jiffies per second of /proc/stat's times (USER_HZ). The kernel fixes it at 100 for userspace on every
+ * architecture Stele runs on, whatever CONFIG_HZ is, so it is a constant and not a sysconf call.
+ */
+export const CLOCK_TICKS_PER_SECOND = 100;
 /** Page size for /proc's rss; 4 KiB on x86-64 and the usual arm64 kernels. */
 const PAGE_SIZE = 4096;
 
@@ -21,6 +24,25 @@ interface Stat {
  * The processes of the node, read from /proc: all of them on metal; on container only machined
  * and its descendants (`rootPid`), since the host's other processes are not this node's.
  */
+/**
+ * A process and all its descendants, from a pid → ppid map: the processes of one node when machined
+ * is not PID 1. Walks down from the root rather than up from each process, since pids wrap and a
+ * parent may have a larger pid than its child.
+ */
+export function descendantsOf(parents: ReadonlyMap<number, number>, rootPid: number): Set<number> {
+  const children = new Map<number, number[]>();
+  for (const [pid, ppid] of parents) children.set(ppid, [...(children.get(ppid) ?? []), pid]);
+  const seen = new Set<number>();
+  const queue = parents.has(rootPid) ? [rootPid] : [];
+  while (queue.length > 0) {
+    const pid = queue.pop()!;
+    if (seen.has(pid)) continue;
+    seen.add(pid);
+    queue.push(...(children.get(pid) ?? []));
+  }
+  return seen;
+}
+
 export function readProcesses(options: { rootPid?: number; proc?: string } = {}): ProcessInfo[] {
   const proc = options.proc ?? "/proc";
   const stats = new Map<number, Stat>();
@@ -31,17 +53,10 @@ export function readProcesses(options: { rootPid?: number; proc?: string } = {})
   }
   let selected = [...stats.values()];
   if (options.rootPid !== undefined) {
-    const keep = new Set([options.rootPid]);
-    // Parents have smaller pids only until pids wrap, so iterate to a fixed point instead.
-    for (let grew = true; grew; ) {
-      grew = false;
-      for (const stat of stats.values()) {
-        if (!keep.has(stat.pid) && keep.has(stat.ppid)) {
-          keep.add(stat.pid);
-          grew = true;
-        }
-      }
-    }
+    const keep = descendantsOf(
+      new Map([...stats.values()].map((stat) => [stat.pid, stat.ppid])),
+      options.rootPid,
+    );
     selected = selected.filter((stat) => keep.has(stat.pid));
   }
   return selected
@@ -77,7 +92,7 @@ function readStat(path: string): Stat | undefined {
     comm: text.slice(open + 1, close),
     state: field(3),
     ppid: Number(field(4)),
-    cpuSeconds: (Number(field(14)) + Number(field(15))) / TICKS_PER_SECOND,
+    cpuSeconds: (Number(field(14)) + Number(field(15))) / CLOCK_TICKS_PER_SECOND,
     threads: Number(field(20)),
     vsize: BigInt(field(23)),
     rssPages: BigInt(field(24)),

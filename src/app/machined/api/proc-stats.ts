@@ -8,12 +8,9 @@ import type {
   MountInfo,
 } from "../../../machinery/api/machine/v1alpha1/stats.ts";
 import { SteleError } from "../../../machinery/errors.ts";
+import { CLOCK_TICKS_PER_SECOND, descendantsOf } from "./proc-info.ts";
 
-/**
- * Jiffies per second of /proc/stat's times (USER_HZ). The kernel fixes it at 100 for userspace on every
- * architecture Stele runs on, whatever CONFIG_HZ is, so it is a constant and not a sysconf call.
- */
-export const CLOCK_TICKS_PER_SECOND = 100;
+export { CLOCK_TICKS_PER_SECOND };
 
 /** What StatsService reports of /proc/stat. */
 export interface ProcStat {
@@ -227,22 +224,12 @@ export function countProcesses(options: { rootPid?: number; proc?: string } = {}
   const proc = options.proc ?? "/proc";
   const pids = readdirSync(proc).filter((name) => /^\d+$/.test(name));
   if (options.rootPid === undefined) return pids.length;
-  const children = new Map<number, number[]>();
+  const parents = new Map<number, number>();
   for (const pid of pids) {
     const ppid = parentOf(`${proc}/${pid}/stat`);
-    if (ppid === undefined) continue;
-    children.set(ppid, [...(children.get(ppid) ?? []), Number(pid)]);
+    if (ppid !== undefined) parents.set(Number(pid), ppid);
   }
-  // A walk down from the root, not up from each process: pids wrap, so a parent may have a larger pid.
-  const seen = new Set<number>();
-  const queue = pids.includes(String(options.rootPid)) ? [options.rootPid] : [];
-  while (queue.length > 0) {
-    const pid = queue.pop()!;
-    if (seen.has(pid)) continue;
-    seen.add(pid);
-    queue.push(...(children.get(pid) ?? []));
-  }
-  return seen.size;
+  return descendantsOf(parents, options.rootPid).size;
 }
 
 /** The ppid of /proc/<pid>/stat; undefined when the process is gone. The command may hold `) `. */
