@@ -2,14 +2,15 @@
 # Bundles Stele's whole userland (src/main.ts: machined, apid, trustd, stelectl) into one ESM file,
 # dist/stele.mjs, with esbuild: what the image ships and what `stelectl node run --bundle` runs.
 # Pre-stripped JavaScript loads without Node's TypeScript stripping, which halves each daemon's memory.
-# @grpc/reflection stays external: it reads its own .proto files relative to its package directory,
-# so it is loaded from node_modules (the image ships that package beside the bundle).
+# @grpc/reflection and etcd3 stay external: they read their own .proto files relative to their package
+# directories; koffi loads a native koffi.node. All three are loaded from node_modules (the image ships
+# those packages beside the bundle).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PWD/node_modules/.bin:$PATH"
 mkdir -p dist
 esbuild src/main.ts --bundle --platform=node --format=esm --target=node24 \
   --outfile=dist/stele.mjs --log-level=warning --legal-comments=none \
-  --external:@grpc/reflection \
+  --external:@grpc/reflection --external:koffi --external:etcd3 \
   --banner:js="import { createRequire as __steleCreateRequire } from 'node:module'; import { fileURLToPath as __steleFileURLToPath } from 'node:url'; import { dirname as __steleDirname } from 'node:path'; const require = __steleCreateRequire(import.meta.url); const __filename = __steleFileURLToPath(import.meta.url); const __dirname = __steleDirname(__filename);"
 echo "build: dist/stele.mjs ($(du -h dist/stele.mjs | cut -f1))"

@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Debian packages the host needs. Keep this list the only place they are named.
-APT_PACKAGES=(openssl ca-certificates git tmux)
+APT_PACKAGES=(openssl ca-certificates git tmux squashfs-tools iproute2 util-linux dpkg etcd-client etcd-server)
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
