@@ -68,6 +68,8 @@ export interface ApplyResult {
 
 /** Options of {@link Machined.reset}. */
 export interface ResetOptions {
+  /** Wipe STATE (the config and node identity); default true. False keeps the config (Talos' `--system-labels-to-wipe EPHEMERAL`). */
+  wipeState?: boolean;
   /** Wipe EPHEMERAL (`/var`) too; default true. */
   wipeEphemeral?: boolean;
   /** Boot into maintenance mode afterwards (true) or power off (false); default true. */
@@ -256,10 +258,12 @@ export class Machined {
       this.#setStage("resetting");
       await context.phase("stopServices", () => this.supervisor.stopAll());
       await context.phase("wipe", async () => {
-        await context.task("wipeState", () => {
-          this.config.forget();
-          emptyDirectory(this.platform.paths.state);
-        });
+        if (options.wipeState ?? true) {
+          await context.task("wipeState", () => {
+            this.config.forget();
+            emptyDirectory(this.platform.paths.state);
+          });
+        }
         if (options.wipeEphemeral ?? true) {
           await context.task("wipeEphemeral", () => emptyDirectory(this.platform.paths.ephemeral));
         }

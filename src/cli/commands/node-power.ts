@@ -46,9 +46,18 @@ export function registerPowerCommands(program: Command): void {
     .option("--no-graceful", "wipe the node as it stands")
     .option("--reboot", "reboot after the reset instead of powering off", false)
     .addOption(new Option("--wipe-mode <mode>", "what to wipe").choices(WIPE_MODES).default("all"))
+    .option(
+      "--system-labels-to-wipe <labels>",
+      `only these system partitions, comma-separated (${SYSTEM_PARTITIONS.join(", ")}); e.g. EPHEMERAL keeps the config`,
+    )
     .action(
       async (
-        options: { graceful: boolean; reboot: boolean; wipeMode: (typeof WIPE_MODES)[number] },
+        options: {
+          graceful: boolean;
+          reboot: boolean;
+          wipeMode: (typeof WIPE_MODES)[number];
+          systemLabelsToWipe?: string;
+        },
         command: Command,
       ) => {
         if (options.wipeMode === "user-disks") {
@@ -58,10 +67,12 @@ export function registerPowerCommands(program: Command): void {
             "Use --wipe-mode all or system-disk; wiping user disks comes with a later API version",
           );
         }
-        const partitions: ResetPartitionSpec[] =
-          options.wipeMode === "system-disk"
-            ? SYSTEM_PARTITIONS.map((label) => ({ label, wipe: false }))
+        const labels = options.systemLabelsToWipe
+          ? parseSystemLabels(options.systemLabelsToWipe)
+          : options.wipeMode === "system-disk"
+            ? SYSTEM_PARTITIONS
             : [];
+        const partitions: ResetPartitionSpec[] = labels.map((label) => ({ label, wipe: false }));
         await acknowledge(command, "reset", (target) =>
           callUnary(target.machine, "reset", {
             request: {
@@ -92,4 +103,22 @@ async function acknowledge(
   } finally {
     session.close();
   }
+}
+
+/** `--system-labels-to-wipe STATE,EPHEMERAL` → the labels, refusing any other name. */
+export function parseSystemLabels(text: string): (typeof SYSTEM_PARTITIONS)[number][] {
+  const labels = text
+    .split(",")
+    .map((label) => label.trim().toUpperCase())
+    .filter((label) => label !== "");
+  const known = new Set<string>(SYSTEM_PARTITIONS);
+  const unknown = labels.filter((label) => !known.has(label));
+  if (labels.length === 0 || unknown.length > 0) {
+    throw new SteleError(
+      "invalid-argument",
+      `Unknown system partition label in --system-labels-to-wipe: ${unknown.join(", ") || "(none given)"}`,
+      `Name one or more of ${SYSTEM_PARTITIONS.join(", ")}, comma-separated`,
+    );
+  }
+  return labels as (typeof SYSTEM_PARTITIONS)[number][];
 }

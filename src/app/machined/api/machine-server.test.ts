@@ -322,6 +322,21 @@ describe("reset and shutdown", () => {
     assert.equal(existsSync(join(n.dir, "var", "data")), true);
   });
 
+  test("Reset of EPHEMERAL only keeps the config: the node boots running again", async () => {
+    const n = await boot();
+    writeFileSync(join(n.dir, "var", "data"), "x");
+    await call(n.machine.reset.bind(n.machine), {
+      graceful: false,
+      reboot: true,
+      systemPartitionsToWipe: [{ label: "EPHEMERAL", wipe: false }],
+    });
+    await eventually(() =>
+      n.running.machined.stage === "running" && !n.running.machined.sequencer.running ? true : undefined,
+    );
+    assert.equal(existsSync(join(n.dir, "var", "data")), false);
+    assert.equal(existsSync(join(n.dir, "state", "config.yaml")), true);
+  });
+
   test("Shutdown stops the node: the daemon's stopped promise settles", async () => {
     const n = await boot();
     await call(n.machine.shutdown.bind(n.machine), { force: false });

@@ -94,6 +94,7 @@ export function machineServiceHandlers(
     reset: unary(log, "Reset", (request) => {
       const labels = request.systemPartitionsToWipe.map((p) => p.label.toUpperCase());
       const { actorId } = machined.reset({
+        wipeState: labels.length === 0 || labels.includes("STATE"),
         wipeEphemeral: labels.length === 0 || labels.includes("EPHEMERAL"),
         // On container a reset always ends in maintenance mode: powering off would only end the process.
         reboot: request.reboot || machined.platform.mode === "container",
