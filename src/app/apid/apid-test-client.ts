@@ -75,6 +75,33 @@ export async function callApid<Request, Response>(
   }
 }
 
+/** Makes one client-streaming call: sends `chunks` in order, then half-closes, and returns the reply. */
+export async function uploadApid<Request, Response>(
+  address: string,
+  channel: ChannelCredentials,
+  method: MethodDefinition<Request, Response>,
+  options: { chunks: Request[]; metadata?: Record<string, string>; deadlineMs?: number },
+): Promise<Outcome<Response>> {
+  const client = new Client(address, channel);
+  try {
+    return await new Promise<Outcome<Response>>((resolve) => {
+      const stream = client.makeClientStreamRequest(
+        method.path,
+        method.requestSerialize,
+        method.responseDeserialize,
+        toMetadata(options.metadata),
+        { deadline: Date.now() + (options.deadlineMs ?? 10_000) },
+        (error: ServiceError | null, value?: Response) =>
+          resolve(error ? { ok: false, error, messages: [] } : { ok: true, messages: [value as Response] }),
+      );
+      for (const chunk of options.chunks) stream.write(chunk);
+      stream.end();
+    });
+  } finally {
+    client.close();
+  }
+}
+
 /** Opens a server stream and hands it back, for tests that cancel it; `close` the client afterwards. */
 export function openStream<Request, Response>(
   address: string,

@@ -4,6 +4,7 @@ import {
   credentials,
   Metadata,
   type Server,
+  type ServerReadableStream,
   type ServerUnaryCall,
   type ServerWritableStream,
   type ServiceError,
@@ -135,7 +136,8 @@ export function createForwardingProxy(options: ForwardingProxyOptions): Forwardi
       metadata.set(FORWARDED_ROLES_METADATA_KEY, admission.roles.join(","));
       return { client: peerClient(target, peerCredentials), metadata, peer: node };
     }
-    await guard(method.path, call.request, admission.roles);
+    // A client stream has no single request to inspect; none of them is a resource read either.
+    await guard(method.path, call.request ?? Buffer.alloc(0), admission.roles);
     const metadata = upstreamMetadata(call.metadata);
     metadata.set(CALLER_ROLES_METADATA_KEY, admission.roles.join(","));
     return { client: machined, metadata };
@@ -147,9 +149,11 @@ export function createForwardingProxy(options: ForwardingProxyOptions): Forwardi
         const service = passthroughService(definition);
         const implementation: UntypedServiceImplementation = {};
         for (const [name, method] of Object.entries(service)) {
-          implementation[name] = method.responseStream
-            ? forwardStream(method, route)
-            : forwardUnary(method, route);
+          implementation[name] = method.requestStream
+            ? forwardClientStream(method, route)
+            : method.responseStream
+              ? forwardStream(method, route)
+              : forwardUnary(method, route);
         }
         server.addService(service, implementation);
       }
@@ -162,7 +166,8 @@ export function createForwardingProxy(options: ForwardingProxyOptions): Forwardi
   };
 }
 
-type RoutedCall = ServerUnaryCall<Buffer, Buffer>;
+/** What routing reads of a call: who calls and what metadata; the request, when there is one. */
+type RoutedCall = Pick<ServerUnaryCall<Buffer, Buffer>, "getAuthContext" | "metadata"> & { request?: Buffer };
 type Router = (method: PassthroughMethod, call: RoutedCall) => Promise<Route>;
 
 function forwardUnary(method: PassthroughMethod, route: Router) {
@@ -223,6 +228,38 @@ function forwardStream(method: PassthroughMethod, route: Router) {
       });
       upstream.on("error", (error: unknown) => fail(describeUpstreamError(error, target)));
     }, fail);
+  };
+}
+
+/**
+ * Forwards a client-streaming call (EtcdRecover's upload): the requests are piped upstream with
+ * backpressure once the call is admitted and routed (until then they wait in the call's buffer, read
+ * from the client only as the pipe drains), and the one reply or status comes back. A client's cancel
+ * cancels the upstream call. Bidirectional streams would need both directions piped; there are none.
+ */
+function forwardClientStream(method: PassthroughMethod, route: Router) {
+  return (call: ServerReadableStream<Buffer, Buffer>, callback: sendUnaryData<Buffer>): void => {
+    let settled = false;
+    const finish = (error: unknown, reply?: Buffer): void => {
+      if (settled) return;
+      settled = true;
+      if (error) callback(toGrpcStatus(error));
+      else callback(null, reply);
+    };
+    route(method, call).then((target) => {
+      if (call.cancelled) return;
+      const upstream = target.client.makeClientStreamRequest(
+        method.path,
+        method.requestSerialize,
+        method.responseDeserialize,
+        target.metadata,
+        { deadline: call.getDeadline() },
+        (error: ServiceError | null, reply?: Buffer) =>
+          error ? finish(describeUpstreamError(error, target)) : finish(null, reply),
+      );
+      call.on("cancelled", () => upstream.cancel());
+      call.pipe(upstream as unknown as NodeJS.WritableStream);
+    }, finish);
   };
 }
 

@@ -11,11 +11,13 @@ import {
   Metadata as MetadataClass,
   Server,
   ServerCredentials,
+  type ServerReadableStream,
   type ServerUnaryCall,
   type ServerWritableStream,
   type sendUnaryData,
   status,
 } from "@grpc/grpc-js";
+import { type EtcdRecoverRequest, EtcdRecoverResponse } from "../../machinery/api/machine/v1alpha1/etcd.ts";
 import {
   ApplyConfigurationResponse,
   type LogsRequest,
@@ -53,11 +55,15 @@ export interface StandInMachined {
   eventsStarted: Promise<void>;
   /** How many DMESG_CHUNK_BYTES chunks Dmesg has handed to grpc-js so far (it honours backpressure). */
   dmesgSent(): number;
+  /** Every EtcdRecover upload that reached the stand-in, its chunks joined. */
+  uploads: Buffer[];
   close(): Promise<void>;
 }
 
 /** The hint the failing method sends in its trailers. */
 export const STAND_IN_HINT = "Start the service first: stelectl service etcd start";
+/** An EtcdRecover upload of exactly these bytes is refused FAILED_PRECONDITION with STAND_IN_HINT. */
+export const REFUSED_UPLOAD = "refuse this snapshot";
 /** How many chunks Logs sends. */
 export const LOG_CHUNKS = 1_000;
 /** Dmesg sends DMESG_CHUNKS chunks of DMESG_CHUNK_BYTES each: 64 MiB, more than any buffer on the way. */
@@ -72,7 +78,8 @@ export const PLAIN_TYPE = "Hostnames.net.stele.dev";
 /**
  * Starts the stand-in on `socket`. It answers Version (its `hostname` in the reply), Reboot,
  * ApplyConfiguration, Logs (LOG_CHUNKS chunks "line N\n"), Events (a stream that never ends),
- * ServiceList (always FAILED_PRECONDITION with STAND_IN_HINT in `x-stele-hint`), and
+ * ServiceList (always FAILED_PRECONDITION with STAND_IN_HINT in `x-stele-hint`), EtcdRecover (keeps
+ * the upload; refuses REFUSED_UPLOAD with STAND_IN_HINT), and
  * ResourceService ResourceDefinitions and Get.
  */
 export async function startStandInMachined(socket: string, hostname: string): Promise<StandInMachined> {
@@ -97,6 +104,7 @@ export async function startStandInMachined(socket: string, hostname: string): Pr
   });
   const meta = { hostname };
   let dmesgSent = 0;
+  const uploads: Buffer[] = [];
   const server = new Server();
   server.addService(VersionServiceService, {
     version(call: ServerUnaryCall<unknown, VersionResponse>, callback: sendUnaryData<VersionResponse>) {
@@ -118,6 +126,27 @@ export async function startStandInMachined(socket: string, hostname: string): Pr
     ) {
       record(MachineServiceService.applyConfiguration.path, call);
       callback(null, ApplyConfigurationResponse.fromPartial({ messages: [{ metadata: meta }] }));
+    },
+    async etcdRecover(
+      call: ServerReadableStream<EtcdRecoverRequest, EtcdRecoverResponse>,
+      callback: sendUnaryData<EtcdRecoverResponse>,
+    ) {
+      record(MachineServiceService.etcdRecover.path, call);
+      const parts: Buffer[] = [];
+      for await (const request of call as AsyncIterable<EtcdRecoverRequest>) parts.push(request.bytes);
+      const upload = Buffer.concat(parts);
+      uploads.push(upload);
+      if (upload.toString() === REFUSED_UPLOAD) {
+        const trailers = new MetadataClass();
+        trailers.set("x-stele-hint", STAND_IN_HINT);
+        callback({
+          code: status.FAILED_PRECONDITION,
+          details: "Not a control-plane node",
+          metadata: trailers,
+        });
+        return;
+      }
+      callback(null, EtcdRecoverResponse.fromPartial({ messages: [{ metadata: meta }] }));
     },
     serviceList(call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>) {
       record(MachineServiceService.serviceList.path, call);
@@ -204,6 +233,7 @@ export async function startStandInMachined(socket: string, hostname: string): Pr
     eventsCancelled,
     eventsStarted,
     dmesgSent: () => dmesgSent,
+    uploads,
     close: () =>
       new Promise<void>((resolve) => {
         server.forceShutdown();

@@ -6,7 +6,9 @@ import { isSteleError } from "../../machinery/errors.ts";
 import { ControllerRuntime, type Logger, ResourceStore } from "../../runtime/index.ts";
 import { type ApplyMode, ConfigStore, type LoadedConfig } from "./config/config-store.ts";
 import { hostnameController } from "./controllers/hostname-controller.ts";
+import { type KernelParamScope, kernelParamController } from "./controllers/kernel-param-controller.ts";
 import { memberController } from "./controllers/member-controller.ts";
+import type { EtcdControl } from "./etcd/etcd-control.ts";
 import { MachineEvents } from "./events/machine-events.ts";
 import { LogManager } from "./logging/index.ts";
 import { LogShipping } from "./logging/shipping/index.ts";
@@ -48,6 +50,12 @@ export interface MachinedOptions {
   services?: (config: LoadedConfig | undefined) => readonly Service[];
   /** Passed to the supervisor (tests pass a clock). */
   supervisor?: Omit<SupervisorOptions, "logs">;
+  /**
+   * The node's etcd, which Bootstrap and the Etcd* RPCs act on: absent where machined runs no etcd (a
+   * plain process sharing a host). A function is called once the store and the supervisor exist, since
+   * an etcd that joins a cluster reads the one and is run by the other.
+   */
+  etcd?: EtcdControl | ((machined: Machined) => EtcdControl | undefined);
 }
 
 /** Options of {@link Machined.apply}. */
@@ -100,6 +108,7 @@ export class Machined {
   readonly #services: (config: LoadedConfig | undefined) => readonly Service[];
   readonly #abort = new AbortController();
   readonly #logger: Logger;
+  readonly #etcd: EtcdControl | undefined;
   #initialConfig: { text: string; file: string } | undefined;
   #stage: MachineStage = "booting";
   #resolvePoweredOff!: () => void;
@@ -129,6 +138,12 @@ export class Machined {
     this.poweredOff = new Promise((resolve) => {
       this.#resolvePoweredOff = resolve;
     });
+    this.#etcd = typeof options.etcd === "function" ? options.etcd(this) : options.etcd;
+  }
+
+  /** The node's etcd, or undefined where machined runs none (the etcd RPCs then refuse). */
+  get etcd(): EtcdControl | undefined {
+    return this.#etcd;
   }
 
   /** The node's stage now. */
@@ -155,6 +170,16 @@ export class Machined {
   async start(): Promise<void> {
     this.#runtime.register(hostnameController(this.platform));
     this.#runtime.register(memberController);
+    this.#runtime.register(
+      kernelParamController({
+        scope: kernelParamScope(this.platform),
+        // A sandbox's network namespace outlives a reboot with the values written into it; metal's
+        // kernel starts from its own defaults at every boot.
+        ...(this.platform.mode === "container"
+          ? { defaultsFile: join(this.platform.paths.state, "kernel-param-defaults.json") }
+          : {}),
+      }),
+    );
     this.#runtime.start();
     await this.store.modify(VersionResource, VERSION_ID, {
       owner: OWNER,
@@ -442,6 +467,15 @@ export class Machined {
       if (!this.#closing) this.#bridge = this.#bridgeServices(signal);
     }
   }
+}
+
+/**
+ * Which sysctls this machined may write: all on metal; on container only the namespaced ones, and only
+ * when it is the sandbox's PID 1 (its own namespaces); none when it is a plain process on a host.
+ */
+function kernelParamScope(platform: Platform): KernelParamScope {
+  if (platform.mode === "metal") return "all";
+  return process.pid === 1 ? "namespaced" : "none";
 }
 
 /** Removes everything inside a directory, keeping the directory (it may be a mount point). */

@@ -63,6 +63,7 @@ const SPECIFICATION: readonly (readonly [method: string, ...allowed: boolean[]])
   [`${MACHINE}/EtcdAlarmDisarm`,                   no,     no,     yes,      no,          yes],
   [`${MACHINE}/EtcdLeaveCluster`,                  no,     no,     no,       no,          yes],
   [`${MACHINE}/EtcdRemoveMember`,                  no,     no,     no,       no,          yes],
+  [`${MACHINE}/EtcdRecover`,                       no,     no,     no,       no,          yes],
 
   [`${STATS}/CPUStats`,                            no,     yes,    yes,      no,          yes],
   [`${STATS}/LoadAvg`,                             no,     yes,    yes,      no,          yes],

@@ -32,7 +32,8 @@ const EVERYONE: readonly Role[] = ["os:admin", "os:operator", "os:reader", "os:e
  *   start/stop/restart, and etcd snapshot, defragmentation, leadership hand-over and alarm disarm.
  * - os:etcd:backup takes etcd snapshots, and reads the version so a backup job can check what it talks to.
  * - os:admin may do everything, including what changes or destroys a node (apply, reset, upgrade,
- *   bootstrap, etcd membership) and what reveals secrets (file contents, client certificates).
+ *   bootstrap, etcd membership, a snapshot to recover etcd from) and what reveals secrets (file
+ *   contents, client certificates).
  */
 export const RBAC_RULES: Readonly<Record<string, readonly Role[]>> = {
   [`${VERSION}/Version`]: EVERYONE,
@@ -65,6 +66,7 @@ export const RBAC_RULES: Readonly<Record<string, readonly Role[]>> = {
   [`${MACHINE}/EtcdAlarmDisarm`]: OPERATOR,
   [`${MACHINE}/EtcdLeaveCluster`]: ADMIN,
   [`${MACHINE}/EtcdRemoveMember`]: ADMIN,
+  [`${MACHINE}/EtcdRecover`]: ADMIN,
 
   [`${STATS}/CPUStats`]: READER,
   [`${STATS}/LoadAvg`]: READER,

@@ -1,5 +1,10 @@
 import { once } from "node:events";
-import type { ServerUnaryCall, ServerWritableStream, sendUnaryData } from "@grpc/grpc-js";
+import type {
+  ServerReadableStream,
+  ServerUnaryCall,
+  ServerWritableStream,
+  sendUnaryData,
+} from "@grpc/grpc-js";
 import type { Logger } from "../../../runtime/index.ts";
 import { toGrpcStatus } from "./to-grpc-status.ts";
 
@@ -61,6 +66,29 @@ export function serverStream<Req, Res>(
         if (abort.signal.aborted) return;
         logFailure(logger, method, error);
         call.emit("error", toGrpcStatus(error));
+      },
+    );
+  };
+}
+
+/**
+ * A grpc-js client-streaming handler from an async function that reads the requests as an async
+ * iterable and returns the one reply, or the mapped status when it throws. A client's cancel reaches
+ * the server as the end of the requests, a moment before the cancel itself: a reader cannot tell a
+ * cut-off upload from a whole one, so what it stored must be checked before use (etcd's snapshot
+ * hash), and the client acts on it only once it has the reply.
+ */
+export function clientStream<Req, Res>(
+  logger: Logger,
+  method: string,
+  handler: (requests: AsyncIterable<Req>) => Promise<Res>,
+): (call: ServerReadableStream<Req, Res>, callback: sendUnaryData<Res>) => void {
+  return (call, callback) => {
+    handler(call as AsyncIterable<Req>).then(
+      (reply) => callback(null, reply),
+      (error: unknown) => {
+        logFailure(logger, method, error);
+        callback(toGrpcStatus(error));
       },
     );
   };

@@ -12,6 +12,7 @@ import { SteleError } from "../../../machinery/errors.ts";
 import type { ApplyMode as StoreApplyMode } from "../config/config-store.ts";
 import type { Machined } from "../machined.ts";
 import { serverStream, unary } from "./call-handlers.ts";
+import { etcdHandlers } from "./etcd-handlers.ts";
 import { eventMessage, SERVICE_STATE_MESSAGES } from "./event-message.ts";
 import { generateClientConfiguration } from "./generate-client-configuration.ts";
 import { streamKernelMessages } from "./kernel-messages.ts";
@@ -228,7 +229,6 @@ export function machineServiceHandlers(
     memory: unary(log, "Memory", () => ({
       messages: [{ metadata: metadata(), meminfo: parseMeminfo(readFileSync("/proc/meminfo", "utf8")) }],
     })),
-    bootstrap: notYet("Bootstrap"),
     generateClientConfiguration: unary(log, "GenerateClientConfiguration", async (request) => {
       const minted = await generateClientConfiguration(request, { config: machined.config.current });
       // Roles and lifetime only: the reply carries a private key, which never reaches a log.
@@ -238,17 +238,7 @@ export function machineServiceHandlers(
       );
       return { messages: [{ metadata: metadata(), ...minted }] };
     }),
-    etcdMemberList: notYet("EtcdMemberList"),
-    etcdSnapshot: serverStream(log, "EtcdSnapshot", async () => {
-      throw unimplemented("EtcdSnapshot");
-    }),
-    etcdStatus: notYet("EtcdStatus"),
-    etcdLeaveCluster: notYet("EtcdLeaveCluster"),
-    etcdRemoveMember: notYet("EtcdRemoveMember"),
-    etcdForfeitLeadership: notYet("EtcdForfeitLeadership"),
-    etcdDefragment: notYet("EtcdDefragment"),
-    etcdAlarmList: notYet("EtcdAlarmList"),
-    etcdAlarmDisarm: notYet("EtcdAlarmDisarm"),
+    ...etcdHandlers(machined),
     upgrade: notYet("Upgrade"),
   };
 }

@@ -1,5 +1,6 @@
 import type { ResourceType } from "../../../runtime/index.ts";
 import { Hostname } from "./hostname.ts";
+import { KernelParamStatus } from "./kernel-param-status.ts";
 import { MachineConfigResource } from "./machine-config-resource.ts";
 import { MachineStatus } from "./machine-status.ts";
 import { Member } from "./member.ts";
@@ -11,6 +12,7 @@ import { VersionResource } from "./version-resource.ts";
 /** Every resource type machined defines, registered at start so the API can resolve their names. */
 export const MACHINED_RESOURCE_TYPES: readonly ResourceType<unknown>[] = [
   Hostname,
+  KernelParamStatus,
   MachineConfigResource,
   MachineStatus,
   Member,

@@ -125,6 +125,27 @@ export interface EtcdSnapshotResponse {
   bytes: Buffer;
 }
 
+/**
+ * One chunk of a snapshot to recover etcd from, in order; concatenated, the chunks form a file
+ * EtcdSnapshot (or `etcdctl snapshot save`) wrote, or a copy of a member's database file.
+ */
+export interface EtcdRecoverRequest {
+  /** The chunk's bytes. */
+  bytes: Buffer;
+}
+
+/** One EtcdRecoverReply per node the call reached. */
+export interface EtcdRecoverResponse {
+  /** One reply per node, each tagged with its hostname. */
+  messages: EtcdRecoverReply[];
+}
+
+/** A node's acknowledgement that it stored the snapshot; Bootstrap with recover_etcd then starts from it. */
+export interface EtcdRecoverReply {
+  /** Which node answered, and its error if it refused (for example not a control plane). */
+  metadata?: Metadata | undefined;
+}
+
 /** Asks for the status of this node's etcd member; no parameters yet. */
 export interface EtcdStatusRequest {
 }
@@ -801,6 +822,213 @@ export const EtcdSnapshotResponse: MessageFns<EtcdSnapshotResponse> = {
       ? Metadata.fromPartial(object.metadata)
       : undefined;
     message.bytes = object.bytes ?? Buffer.alloc(0);
+    return message;
+  },
+};
+
+function createBaseEtcdRecoverRequest(): EtcdRecoverRequest {
+  return { bytes: Buffer.alloc(0) };
+}
+
+export const EtcdRecoverRequest: MessageFns<EtcdRecoverRequest> = {
+  encode(message: EtcdRecoverRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.bytes.length !== 0) {
+      writer.uint32(10).bytes(message.bytes);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): EtcdRecoverRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseEtcdRecoverRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.bytes = Buffer.from(reader.bytes());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): EtcdRecoverRequest {
+    return { bytes: isSet(object.bytes) ? Buffer.from(bytesFromBase64(object.bytes)) : Buffer.alloc(0) };
+  },
+
+  toJSON(message: EtcdRecoverRequest): unknown {
+    const obj: any = {};
+    if (message.bytes.length !== 0) {
+      obj.bytes = base64FromBytes(message.bytes);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<EtcdRecoverRequest>, I>>(base?: I): EtcdRecoverRequest {
+    return EtcdRecoverRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<EtcdRecoverRequest>, I>>(object: I): EtcdRecoverRequest {
+    const message = createBaseEtcdRecoverRequest();
+    message.bytes = object.bytes ?? Buffer.alloc(0);
+    return message;
+  },
+};
+
+function createBaseEtcdRecoverResponse(): EtcdRecoverResponse {
+  return { messages: [] };
+}
+
+export const EtcdRecoverResponse: MessageFns<EtcdRecoverResponse> = {
+  encode(message: EtcdRecoverResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.messages) {
+      EtcdRecoverReply.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): EtcdRecoverResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseEtcdRecoverResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.messages.push(EtcdRecoverReply.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): EtcdRecoverResponse {
+    return {
+      messages: globalThis.Array.isArray(object?.messages)
+        ? object.messages.map((e: any) => EtcdRecoverReply.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: EtcdRecoverResponse): unknown {
+    const obj: any = {};
+    if (message.messages?.length) {
+      obj.messages = message.messages.map((e) => EtcdRecoverReply.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<EtcdRecoverResponse>, I>>(base?: I): EtcdRecoverResponse {
+    return EtcdRecoverResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<EtcdRecoverResponse>, I>>(object: I): EtcdRecoverResponse {
+    const message = createBaseEtcdRecoverResponse();
+    message.messages = object.messages?.map((e) => EtcdRecoverReply.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseEtcdRecoverReply(): EtcdRecoverReply {
+  return { metadata: undefined };
+}
+
+export const EtcdRecoverReply: MessageFns<EtcdRecoverReply> = {
+  encode(message: EtcdRecoverReply, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.metadata !== undefined) {
+      Metadata.encode(message.metadata, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): EtcdRecoverReply {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseEtcdRecoverReply();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.metadata = Metadata.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): EtcdRecoverReply {
+    return { metadata: isSet(object.metadata) ? Metadata.fromJSON(object.metadata) : undefined };
+  },
+
+  toJSON(message: EtcdRecoverReply): unknown {
+    const obj: any = {};
+    if (message.metadata !== undefined) {
+      obj.metadata = Metadata.toJSON(message.metadata);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<EtcdRecoverReply>, I>>(base?: I): EtcdRecoverReply {
+    return EtcdRecoverReply.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<EtcdRecoverReply>, I>>(object: I): EtcdRecoverReply {
+    const message = createBaseEtcdRecoverReply();
+    message.metadata = (object.metadata !== undefined && object.metadata !== null)
+      ? Metadata.fromPartial(object.metadata)
+      : undefined;
     return message;
   },
 };

@@ -10,6 +10,8 @@ import {
   type ClientOptions,
   type ClientReadableStream,
   type ClientUnaryCall,
+  type ClientWritableStream,
+  type handleClientStreamingCall,
   type handleServerStreamingCall,
   type handleUnaryCall,
   makeGenericClientConstructor,
@@ -33,6 +35,8 @@ import {
   EtcdLeaveClusterResponse,
   EtcdMemberListRequest,
   EtcdMemberListResponse,
+  EtcdRecoverRequest,
+  EtcdRecoverResponse,
   EtcdRemoveMemberRequest,
   EtcdRemoveMemberResponse,
   EtcdSnapshotRequest,
@@ -6348,7 +6352,10 @@ export const MachineServiceService = {
     responseSerialize: (value: ResetResponse): Buffer => Buffer.from(ResetResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ResetResponse => ResetResponse.decode(value),
   },
-  /** Starts a new etcd cluster on this control-plane node, once per cluster; recovery options for later. */
+  /**
+   * Starts a new etcd cluster on this control-plane node, once per cluster; with recover_etcd, from the
+   * snapshot uploaded before with EtcdRecover.
+   */
   bootstrap: {
     path: "/stele.machine.v1alpha1.MachineService/Bootstrap" as const,
     requestStream: false as const,
@@ -6517,6 +6524,19 @@ export const MachineServiceService = {
       Buffer.from(EtcdSnapshotResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): EtcdSnapshotResponse => EtcdSnapshotResponse.decode(value),
   },
+  /**
+   * Uploads a snapshot, in chunks, for a later Bootstrap with recover_etcd to start etcd from. Admin only:
+   * it replaces the cluster's data.
+   */
+  etcdRecover: {
+    path: "/stele.machine.v1alpha1.MachineService/EtcdRecover" as const,
+    requestStream: true as const,
+    responseStream: false as const,
+    requestSerialize: (value: EtcdRecoverRequest): Buffer => Buffer.from(EtcdRecoverRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): EtcdRecoverRequest => EtcdRecoverRequest.decode(value),
+    responseSerialize: (value: EtcdRecoverResponse): Buffer => Buffer.from(EtcdRecoverResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): EtcdRecoverResponse => EtcdRecoverResponse.decode(value),
+  },
   /** Reports the status of this node's etcd member: database size, leader, raft index, errors. */
   etcdStatus: {
     path: "/stele.machine.v1alpha1.MachineService/EtcdStatus" as const,
@@ -6625,7 +6645,10 @@ export interface MachineServiceServer extends UntypedServiceImplementation {
    * named system partitions, then reboots or powers off.
    */
   reset: handleUnaryCall<ResetRequest, ResetResponse>;
-  /** Starts a new etcd cluster on this control-plane node, once per cluster; recovery options for later. */
+  /**
+   * Starts a new etcd cluster on this control-plane node, once per cluster; with recover_etcd, from the
+   * snapshot uploaded before with EtcdRecover.
+   */
   bootstrap: handleUnaryCall<BootstrapRequest, BootstrapResponse>;
   /** Lists the services machined supervises, with their state and health. */
   serviceList: handleUnaryCall<ServiceListRequest, ServiceListResponse>;
@@ -6664,6 +6687,11 @@ export interface MachineServiceServer extends UntypedServiceImplementation {
   etcdMemberList: handleUnaryCall<EtcdMemberListRequest, EtcdMemberListResponse>;
   /** Streams a consistent snapshot of the etcd database, for backups. */
   etcdSnapshot: handleServerStreamingCall<EtcdSnapshotRequest, EtcdSnapshotResponse>;
+  /**
+   * Uploads a snapshot, in chunks, for a later Bootstrap with recover_etcd to start etcd from. Admin only:
+   * it replaces the cluster's data.
+   */
+  etcdRecover: handleClientStreamingCall<EtcdRecoverRequest, EtcdRecoverResponse>;
   /** Reports the status of this node's etcd member: database size, leader, raft index, errors. */
   etcdStatus: handleUnaryCall<EtcdStatusRequest, EtcdStatusResponse>;
   /** Removes this node's member from the etcd cluster and stops etcd on it. */
@@ -6753,7 +6781,10 @@ export interface MachineServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ResetResponse) => void,
   ): ClientUnaryCall;
-  /** Starts a new etcd cluster on this control-plane node, once per cluster; recovery options for later. */
+  /**
+   * Starts a new etcd cluster on this control-plane node, once per cluster; with recover_etcd, from the
+   * snapshot uploaded before with EtcdRecover.
+   */
   bootstrap(
     request: BootstrapRequest,
     callback: (error: ServiceError | null, response: BootstrapResponse) => void,
@@ -6939,6 +6970,26 @@ export interface MachineServiceClient extends Client {
     metadata?: Metadata,
     options?: Partial<CallOptions>,
   ): ClientReadableStream<EtcdSnapshotResponse>;
+  /**
+   * Uploads a snapshot, in chunks, for a later Bootstrap with recover_etcd to start etcd from. Admin only:
+   * it replaces the cluster's data.
+   */
+  etcdRecover(
+    callback: (error: ServiceError | null, response: EtcdRecoverResponse) => void,
+  ): ClientWritableStream<EtcdRecoverRequest>;
+  etcdRecover(
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: EtcdRecoverResponse) => void,
+  ): ClientWritableStream<EtcdRecoverRequest>;
+  etcdRecover(
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: EtcdRecoverResponse) => void,
+  ): ClientWritableStream<EtcdRecoverRequest>;
+  etcdRecover(
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: EtcdRecoverResponse) => void,
+  ): ClientWritableStream<EtcdRecoverRequest>;
   /** Reports the status of this node's etcd member: database size, leader, raft index, errors. */
   etcdStatus(
     request: EtcdStatusRequest,
