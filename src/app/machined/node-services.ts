@@ -2,6 +2,7 @@ import { join } from "node:path";
 import { APID_PORT, TRUSTD_PORT } from "../../machinery/constants.ts";
 import { programCommand } from "../../pkg/process/program-command.ts";
 import type { LoadedConfig } from "./config/config-store.ts";
+import type { NodeContainerServices } from "./containers/node-container-services.ts";
 import { ProcessRunner, type Service, tcpHealthCheck } from "./system/index.ts";
 
 /** Where the node's API daemons listen: apid on every node, trustd on control planes. */
@@ -20,11 +21,15 @@ const SOURCE_ROOT = join(import.meta.dirname, "..", "..");
  * config can be applied), trustd on control planes. Each is a separate process of the same runtime,
  * so a crash of apid never takes machined down, and each is restarted with backoff when it dies.
  * Both read the config machined stored in STATE, never a copy of their own.
+ *
+ * With `containers` (see `nodeContainerServices`), a configured node also has containerd, cri and
+ * etcd; they skip themselves unless machined is the node's PID 1, and etcd on workers.
  */
 export function nodeServices(options: {
   stateDir: string;
   configPath: string;
   listen: NodeListenAddresses;
+  containers?: NodeContainerServices;
 }): (config: LoadedConfig | undefined) => Service[] {
   const apid = splitHostPort(options.listen.apid, APID_PORT);
   const trustd = splitHostPort(options.listen.trustd ?? `${apid.host}:${TRUSTD_PORT}`, TRUSTD_PORT);
@@ -65,6 +70,7 @@ export function nodeServices(options: {
         stopTimeoutMs: 5_000,
       });
     }
+    if (config && options.containers) services.push(...options.containers.services);
     return services;
   };
 }
