@@ -10,6 +10,10 @@ const PROGRAMS: Readonly<Record<string, () => Promise<unknown>>> = {
   apid: () => import("./app/apid/main.ts"),
   trustd: () => import("./app/trustd/main.ts"),
   stelectl: () => import("./cli/main.ts"),
+  // The two halves of a node of the `container` platform: the host-side keeper and the init that
+  // becomes machined inside the node's namespaces (src/provision/sandbox).
+  "sandbox-keeper": () => import("./provision/sandbox/keeper/main.ts"),
+  "sandbox-init": () => import("./provision/sandbox/init/main.ts"),
 };
 
 const invokedAs = basename(process.argv[1] ?? "").replace(/\.(m?js|ts)$/, "");

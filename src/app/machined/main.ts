@@ -1,8 +1,12 @@
 /**
- * machined's entry point: `node src/app/machined/main.ts --state-dir DIR [--config FILE]
+ * machined's entry point: `node src/app/machined/main.ts --state-dir DIR [--var-dir DIR] [--config FILE]
  * [--platform container] [--apid-listen HOST:PORT] [--trustd-listen HOST:PORT]`. Boots the node,
  * serves the machine API on `<DIR>/run/machine.sock`, supervises apid (and trustd on control
  * planes), and on SIGTERM or SIGINT runs the shutdown sequence and exits 0 (so does a Shutdown call).
+ *
+ * As PID 1 (a sandboxed node, see src/provision/sandbox) it also reaps orphans, and an error nothing
+ * caught is logged and ends the process with 1: PID 1 exiting ends the node, and its keeper reports
+ * the failure rather than booting a broken node in a loop.
  */
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -10,11 +14,15 @@ import { APID_PORT } from "../../machinery/constants.ts";
 import { isSteleError } from "../../machinery/errors.ts";
 import { nodeServices } from "./node-services.ts";
 import { runMachined } from "./run-machined.ts";
+import { OrphanReaper } from "./system/orphan-reaper.ts";
+
+const isPid1 = process.pid === 1;
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       "state-dir": { type: "string" },
+      "var-dir": { type: "string" },
       config: { type: "string" },
       platform: { type: "string", default: "container" },
       "apid-listen": { type: "string", default: `0.0.0.0:${APID_PORT}` },
@@ -28,6 +36,11 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const platform = values.platform === "metal" ? "metal" : "container";
+  if (isPid1) {
+    new OrphanReaper({
+      onError: (error) => process.stderr.write(`machined: orphan reaper: ${String(error)}\n`),
+    }).start();
+  }
   const services = nodeServices({
     stateDir,
     configPath: join(stateDir, "state", "config.yaml"),
@@ -38,6 +51,7 @@ async function main(): Promise<void> {
   });
   const running = await runMachined({
     stateDir,
+    ...(values["var-dir"] ? { varDir: values["var-dir"] } : {}),
     configFile: values.config,
     platform,
     services,
@@ -56,10 +70,19 @@ async function main(): Promise<void> {
   process.exit(0);
 }
 
-main().catch((error: unknown) => {
+function fail(error: unknown): never {
   const message = isSteleError(error)
     ? `error: ${error.message}${error.hint ? `\nhint: ${error.hint}` : ""}`
-    : String(error);
+    : `error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`;
   process.stderr.write(`${message}\n`);
   process.exit(1);
-});
+}
+
+if (isPid1) {
+  // Node's default already prints and exits 1; saying so here keeps PID 1's one rule in sight:
+  // never hang or loop on an error, end the node and let the keeper report it.
+  process.on("uncaughtException", fail);
+  process.on("unhandledRejection", fail);
+}
+
+main().catch(fail);

@@ -13,6 +13,8 @@ import type { Service } from "./system/index.ts";
 /** Options of {@link runMachined}: what `main.ts` reads from its command line, plus the services hook. */
 export interface RunMachinedOptions {
   stateDir: string;
+  /** EPHEMERAL (`--var-dir`); default `<stateDir>/var`. A sandboxed node's is `/var`. */
+  varDir?: string;
   /** A config file to install into STATE before booting (`--config`). */
   configFile?: string;
   platform?: "container" | "metal";
@@ -56,7 +58,10 @@ export async function runMachined(options: RunMachinedOptions): Promise<RunningM
   const poweroffRequested = new Promise<void>((resolve) => {
     poweroff = resolve;
   });
-  const platform = new ContainerPlatform(options.stateDir, { onPoweroff: () => poweroff() });
+  const platform = new ContainerPlatform(options.stateDir, {
+    onPoweroff: () => poweroff(),
+    ...(options.varDir === undefined ? {} : { varDir: options.varDir }),
+  });
   // Shipping belongs to machined (it writes status resources and logs its failures there), which
   // exists only after the log manager; machined logs nothing before its constructor returns.
   let shipping: LogShipping | undefined;

@@ -25,11 +25,15 @@ export interface Platform {
   readonly paths: PlatformPaths;
   /** The hostname the node has now. */
   hostname(): string;
-  /** Sets the node's hostname (on container: recorded only, the host's UTS name is not ours to change). */
+  /**
+   * Sets the node's hostname (on container: recorded only, the host's UTS name is not ours to change,
+   * unless the node is sandboxed in a UTS namespace of its own, where it is sethostname(2)).
+   */
   setHostname(name: string): Promise<void>;
   /**
    * Restarts the machine after machined stopped everything. On container: resolves, and the daemon
-   * runs its boot sequence again in-process (there is no machine to restart).
+   * runs its boot sequence again in-process (there is no machine to restart); a sandboxed node calls
+   * reboot(2), which ends its namespaces, and its keeper boots it again.
    */
   reboot(): Promise<void>;
   /** Powers the machine off. On container: the daemon exits cleanly once this resolves. */

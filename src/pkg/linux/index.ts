@@ -1,0 +1,22 @@
+/**
+ * Linux system calls for Stele, behind one door: the only code that loads koffi (FFI). Each wrapper
+ * checks the result and throws a SteleError-shaped {@link SyscallError} naming the call, its
+ * arguments and errno. koffi loads at the first call, so importing this costs nothing where unused.
+ * Also the /proc parsers that process supervision and the sandbox share.
+ */
+export { clearCloseOnExec, type ExecveOptions, execve } from "./execve.ts";
+export {
+  MOUNT_FLAGS,
+  type MountFlag,
+  type MountOptions,
+  mount,
+  type UmountOptions,
+  umount2,
+} from "./mount.ts";
+export { type MountinfoEntry, parseMountinfo, readMountinfo } from "./mountinfo.ts";
+export { chdir, chroot, pivotRoot } from "./pivot-root.ts";
+export { listProcesses, type ProcStat, parseProcStat } from "./proc-stat.ts";
+export { REBOOT_COMMANDS, type RebootCommand, type RebootOptions, reboot, sync } from "./reboot.ts";
+export { sethostname } from "./sethostname.ts";
+export { LinuxCallError, SyscallError, type SyscallErrorCode } from "./syscall-error.ts";
+export { type WaitpidOptions, type WaitResult, waitpid } from "./waitpid.ts";
