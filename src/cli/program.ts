@@ -1,10 +1,14 @@
 import { Command } from "commander";
 import { STELE_VERSION } from "../machinery/constants.ts";
 import { registerAuditCommand } from "./commands/audit.ts";
+import { registerBootstrapCommand } from "./commands/bootstrap.ts";
+import { registerClusterCommands } from "./commands/cluster.ts";
 import { registerCompletionCommand } from "./commands/completion.ts";
 import { registerConfigCommands } from "./commands/config.ts";
 import { registerDashboardCommand } from "./commands/dashboard.ts";
+import { registerEtcdCommands } from "./commands/etcd.ts";
 import { registerGenCommands } from "./commands/gen.ts";
+import { registerHealthCommand } from "./commands/health.ts";
 import { registerMachineConfigCommands } from "./commands/machineconfig.ts";
 import { registerApplyConfigCommand } from "./commands/node-apply-config.ts";
 import { registerFilesCommands } from "./commands/node-files.ts";
@@ -43,10 +47,14 @@ export function buildProgram(): Command {
   registerServicesCommands(program);
   registerLogsCommands(program);
   registerPowerCommands(program);
+  registerBootstrapCommand(program);
+  registerEtcdCommands(program);
+  registerHealthCommand(program);
   registerFilesCommands(program);
   registerStatsCommands(program);
   registerSupportCommand(program);
   registerDashboardCommand(program);
+  registerClusterCommands(program);
   registerCompletionCommand(program);
   return program;
 }
