@@ -3,6 +3,7 @@ import { STELE_VERSION } from "../machinery/constants.ts";
 import { registerAuditCommand } from "./commands/audit.ts";
 import { registerBootstrapCommand } from "./commands/bootstrap.ts";
 import { registerClusterCommands } from "./commands/cluster.ts";
+import { waitClusterHealthy } from "./commands/cluster-health-wait.ts";
 import { registerCompletionCommand } from "./commands/completion.ts";
 import { registerConfigCommands } from "./commands/config.ts";
 import { registerDashboardCommand } from "./commands/dashboard.ts";
@@ -54,7 +55,7 @@ export function buildProgram(): Command {
   registerStatsCommands(program);
   registerSupportCommand(program);
   registerDashboardCommand(program);
-  registerClusterCommands(program);
+  registerClusterCommands(program, { waitHealthy: waitClusterHealthy });
   registerCompletionCommand(program);
   return program;
 }

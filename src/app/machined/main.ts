@@ -12,11 +12,22 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { APID_PORT } from "../../machinery/constants.ts";
 import { isSteleError } from "../../machinery/errors.ts";
+import { nodeContainerServices } from "./containers/node-container-services.ts";
+import type { Machined } from "./machined.ts";
 import { nodeServices } from "./node-services.ts";
 import { runMachined } from "./run-machined.ts";
 import { OrphanReaper } from "./system/orphan-reaper.ts";
 
 const isPid1 = process.pid === 1;
+
+// etcd3 and grpc-js dial etcd members by IP, which sets the TLS server name to an IP (DEP0123); the
+// certificates carry those IPs, so the warning is noise on the console. Others are still printed.
+process.removeAllListeners("warning");
+process.on("warning", (warning: Error & { code?: string }) => {
+  if (warning.code !== "DEP0123")
+    process.stderr.write(`${warning.name}: ${warning.message}
+`);
+});
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -41,8 +52,22 @@ async function main(): Promise<void> {
       onError: (error) => process.stderr.write(`machined: orphan reaper: ${String(error)}\n`),
     }).start();
   }
+  // containerd, cri and etcd run only where machined owns the machine (PID 1 of a sandbox, later
+  // metal); a plain-process node (tests, `stelectl node run`) has apid and trustd only.
+  let machined: Machined | undefined;
+  const containers = isPid1
+    ? nodeContainerServices({
+        stateDir,
+        varDir: values["var-dir"] ?? join(stateDir, "var"),
+        config: () => machined?.config.current,
+        store: () => required(machined).store,
+        supervisor: () => required(machined).supervisor,
+        logs: () => required(machined).logs,
+      })
+    : undefined;
   const services = nodeServices({
     stateDir,
+    ...(containers ? { containers } : {}),
     configPath: join(stateDir, "state", "config.yaml"),
     listen: {
       apid: values["apid-listen"],
@@ -55,6 +80,14 @@ async function main(): Promise<void> {
     configFile: values.config,
     platform,
     services,
+    ...(containers
+      ? {
+          etcd: (created: Machined) => {
+            machined = created;
+            return containers.etcd;
+          },
+        }
+      : {}),
     console: process.stderr,
   });
   let exiting = false;
@@ -62,12 +95,20 @@ async function main(): Promise<void> {
     if (exiting) return;
     exiting = true;
     await running.stop();
+    containers?.etcd.close();
     process.exit(0);
   };
   process.on("SIGTERM", () => void exit());
   process.on("SIGINT", () => void exit());
   await running.stopped;
+  containers?.etcd.close();
   process.exit(0);
+}
+
+/** The daemon behind a getter the container services call only once it exists. */
+function required(machined: Machined | undefined): Machined {
+  if (!machined) throw new Error("machined is not constructed yet");
+  return machined;
 }
 
 function fail(error: unknown): never {

@@ -6,7 +6,7 @@ import { MACHINE_SOCKET_NAME, MachineServer } from "./api/machine-server.ts";
 import type { LoadedConfig } from "./config/config-store.ts";
 import { DEFAULT_RING_BYTES, LogManager } from "./logging/index.ts";
 import type { LogShipping } from "./logging/shipping/index.ts";
-import { Machined } from "./machined.ts";
+import { Machined, type MachinedOptions } from "./machined.ts";
 import { ContainerPlatform } from "./platform/container-platform.ts";
 import type { Service } from "./system/index.ts";
 
@@ -20,6 +20,8 @@ export interface RunMachinedOptions {
   platform?: "container" | "metal";
   /** The supervised services for a config; see MachinedOptions.services. */
   services?: (config: LoadedConfig | undefined) => readonly Service[];
+  /** The node's etcd (sandboxed and metal nodes); see MachinedOptions.etcd. */
+  etcd?: MachinedOptions["etcd"];
   /**
    * Mirrors every log line of machined and its services to this stream as `service: line`: the
    * node's console. A node has no shell, so the console is where its address and, in maintenance
@@ -75,7 +77,13 @@ export async function runMachined(options: RunMachinedOptions): Promise<RunningM
       shipping?.offer(id, entry);
     },
   });
-  const machined = new Machined({ platform, logs, initialConfig, services: options.services });
+  const machined = new Machined({
+    platform,
+    logs,
+    initialConfig,
+    services: options.services,
+    ...(options.etcd ? { etcd: options.etcd } : {}),
+  });
   shipping = machined.shipping;
   const server = new MachineServer(machined, join(platform.paths.run, MACHINE_SOCKET_NAME));
   let closing: Promise<void> | undefined;
