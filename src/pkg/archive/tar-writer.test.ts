@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { lstatSync, mkdtempSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, test } from "node:test";
 import { gzipSync } from "node:zlib";
-import { TarPathError, TarWriter } from "./tar-writer.ts";
+import { MAX_TAR_LINK_BYTES, TarPathError, TarWriter } from "./tar-writer.ts";
 
 let dir: string;
 beforeEach(() => {
@@ -80,4 +80,45 @@ test("a path of exactly 255 bytes fits", () => {
   const file = join(dir, "b.tar");
   writeFileSync(file, tar.toBuffer());
   assert.ok(execFileSync("tar", ["-tf", file], { encoding: "utf8" }).split("\n").includes(path));
+});
+
+test("symbolic links, explicit modes and directories extract as written", () => {
+  const tar = new TarWriter({ mtime: new Date(0) });
+  tar.addDirectory("usr", { mode: 0o755 });
+  tar.addDirectory("usr/bin", { mode: 0o755 });
+  tar.addFile("usr/bin/tool", "#!/usr/bin/node\n", { mode: 0o755 });
+  tar.addSymlink("usr/bin/alias", "tool");
+  tar.addSymlink("lib", "usr/lib");
+  tar.addDirectory("tmp", { mode: 0o1777 });
+  const file = join(dir, "c.tar");
+  writeFileSync(file, tar.toBuffer());
+  const out = join(dir, "out");
+  execFileSync("mkdir", [out]);
+  execFileSync("tar", ["-xpf", file, "-C", out]);
+  assert.equal(readlinkSync(join(out, "usr/bin/alias")), "tool");
+  assert.equal(readlinkSync(join(out, "lib")), "usr/lib");
+  assert.ok(lstatSync(join(out, "lib")).isSymbolicLink());
+  assert.equal(statSync(join(out, "usr/bin/tool")).mode & 0o7777, 0o755);
+  assert.equal(statSync(join(out, "usr")).mode & 0o7777, 0o755);
+  assert.equal(statSync(join(out, "tmp")).mode & 0o7777, 0o1777);
+  assert.equal(statSync(join(out, "usr/bin/tool")).mtime.getTime(), 0);
+  const listing = execFileSync("tar", ["-tvf", file], { encoding: "utf8" });
+  assert.match(listing, /^lrwxrwxrwx root\/root +0 1970-01-01 00:00 usr\/bin\/alias -> tool$/m);
+});
+
+test("the same entries give the same bytes", () => {
+  const build = () => {
+    const tar = new TarWriter({ mtime: new Date(0) });
+    tar.addFile("a/b", "x", { mode: 0o644 });
+    tar.addSymlink("a/c", "b");
+    return tar.toBuffer();
+  };
+  assert.deepEqual(build(), build());
+});
+
+test("a link target that a ustar header cannot hold is refused", () => {
+  const tar = new TarWriter();
+  assert.throws(() => tar.addSymlink("l", "t".repeat(MAX_TAR_LINK_BYTES + 1)), TarPathError);
+  assert.throws(() => tar.addSymlink("l", ""), /Invalid symbolic link target/);
+  tar.addSymlink("l", "t".repeat(MAX_TAR_LINK_BYTES));
 });

@@ -28,12 +28,18 @@ export class TarPathError extends Error {
   }
 }
 
+/** The longest symbolic link target a ustar header holds (its `linkname` field). */
+export const MAX_TAR_LINK_BYTES = 100;
+
 /**
- * Builds a ustar (POSIX.1-1988) archive in memory, as GNU and BSD tar read it: regular files and
- * directories, owner root, paths up to 255 bytes through the ustar prefix field. Parent
+ * Builds a ustar (POSIX.1-1988) archive in memory, as GNU and BSD tar read it: regular files,
+ * directories and symbolic links, owner root, paths up to 255 bytes through the ustar prefix field. Parent
  * directories are added once, before their first file, so extraction creates them with the
- * archive's mode rather than the extractor's umask. In memory, because the bundles it makes are
- * logs and YAML of a few nodes; `toBuffer()` ends the archive with its two zero blocks.
+ * archive's mode rather than the extractor's umask. In memory, because what it makes is small: the
+ * support bundles (logs and YAML of a few nodes) and the layers of hand-made OCI images (tens of MB).
+ * Entries are written in the order they are added, so a caller that adds them sorted, with a fixed
+ * `mtime`, gets the same bytes every time (what reproducible images need).
+ * `toBuffer()` ends the archive with its two zero blocks.
  */
 export class TarWriter {
   readonly #blocks: Uint8Array[] = [];
@@ -59,6 +65,29 @@ export class TarWriter {
     this.#blocks.push(bytes);
     const padding = (BLOCK - (bytes.length % BLOCK)) % BLOCK;
     if (padding > 0) this.#blocks.push(new Uint8Array(padding));
+  }
+
+  /**
+   * Adds a symbolic link at `path` pointing to `target` (kept as given: relative or absolute), with
+   * its parent directories. A link's own mode is not used by Linux; 0o777 is what `ln -s` makes.
+   */
+  addSymlink(path: string, target: string, options: TarEntryOptions = {}): void {
+    const parts = checkPath(path);
+    if (target === "" || target.includes("\0") || Buffer.byteLength(target, "utf8") > MAX_TAR_LINK_BYTES) {
+      throw new TarPathError(
+        `Invalid symbolic link target in archive: ${JSON.stringify(path)} -> ${JSON.stringify(target)}`,
+        `A ustar link target is 1 to ${MAX_TAR_LINK_BYTES} bytes without NUL: shorten the target`,
+      );
+    }
+    const linkHeader = header(parts.join("/"), {
+      type: "2",
+      size: 0,
+      mode: options.mode ?? 0o777,
+      mtime: options.mtime ?? this.#mtime,
+      linkname: target,
+    });
+    for (let i = 1; i < parts.length; i++) this.#addParent(parts.slice(0, i).join("/"));
+    this.#blocks.push(linkHeader);
   }
 
   /** Adds a directory (and its parents) unless already added. */
@@ -115,10 +144,11 @@ function checkPath(path: string): string[] {
 }
 
 interface HeaderFields {
-  type: "0" | "5";
+  type: "0" | "2" | "5";
   size: number;
   mode: number;
   mtime: Date;
+  linkname?: string;
 }
 
 function header(path: string, fields: HeaderFields): Uint8Array {
@@ -131,6 +161,7 @@ function header(path: string, fields: HeaderFields): Uint8Array {
   writeOctal(block, fields.size, 124, 12);
   writeOctal(block, Math.max(0, Math.floor(fields.mtime.getTime() / 1000)), 136, 12);
   block.write(fields.type, 156, 1, "ascii");
+  if (fields.linkname !== undefined) block.write(fields.linkname, 157, MAX_TAR_LINK_BYTES, "utf8");
   block.write("ustar\0", 257, 6, "ascii");
   block.write("00", 263, 2, "ascii");
   block.write("root", 265, 32, "ascii");
