@@ -1,5 +1,5 @@
-import { stat } from "node:fs/promises";
-import { join } from "node:path";
+import { readdir, stat } from "node:fs/promises";
+import { join, relative } from "node:path";
 import { SteleError } from "../machinery/errors.ts";
 import { ROOTFS_ELF_ALLOWLIST } from "./elf-allowlist.ts";
 import { ImageTree } from "./image-tree.ts";
@@ -7,6 +7,7 @@ import { type ClosureLibrary, libraryClosure } from "./library-closure.ts";
 import { type ClosurePackage, packageFiles } from "./node-modules-closure.ts";
 import { resolveInRoot } from "./resolve-in-root.ts";
 import {
+  API_PROTOS_PATH,
   BUNDLE_PATH,
   LIBRARY_DIR,
   MERGED_USR_LINKS,
@@ -29,6 +30,8 @@ export interface RootfsInputs {
   bundle: Uint8Array;
   /** The closure of the bundle's external npm packages (nodeModulesClosure). */
   packages: readonly ClosurePackage[];
+  /** The API's .proto files: path relative to `api/` → file on disk (apiProtoFiles). */
+  protos: readonly { path: string; source: string }[];
   /** STELE_VERSION, for /etc/os-release. */
   steleVersion: string;
 }
@@ -37,6 +40,18 @@ export interface RootfsInputs {
 export interface RootfsTree {
   tree: ImageTree;
   libraries: ClosureLibrary[];
+}
+
+/** Every `.proto` under `apiDir`, sorted, as the image ships them (API_PROTOS_PATH). */
+export async function apiProtoFiles(apiDir: string): Promise<{ path: string; source: string }[]> {
+  const entries = await readdir(apiDir, { recursive: true, withFileTypes: true });
+  return entries
+    .filter((entry) => entry.isFile() && entry.name.endsWith(".proto"))
+    .map((entry) => {
+      const source = join(entry.parentPath, entry.name);
+      return { path: relative(apiDir, source), source };
+    })
+    .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
 
 /** /etc/os-release of a Stele node, as os-release(5) describes it. */
@@ -59,6 +74,7 @@ export async function rootfsTree(inputs: RootfsInputs): Promise<RootfsTree> {
   for (const [from, to] of ROOTFS_DEB_BINARIES) tree.file(to, await debFile(inputs.debsRoot, from), 0o755);
   tree.content(BUNDLE_PATH, inputs.bundle, 0o644);
   for (const { path, source } of await nodeModulesFiles(inputs.packages)) tree.file(path, source, 0o644);
+  for (const { path, source } of inputs.protos) tree.file(`${API_PROTOS_PATH}/${path}`, source, 0o644);
   const libraries = await addLibraries(tree, inputs.debsRoot, ROOTFS_ELF_ALLOWLIST);
   return { tree, libraries };
 }

@@ -10,7 +10,7 @@ import { type FetchedDeb, fetchDebs } from "../pkg/debian/fetch-debs.ts";
 import { sha256File } from "../pkg/debian/verify-deb.ts";
 import { buildBundle } from "./build-bundle.ts";
 import { buildEtcdImage } from "./build-etcd-image.ts";
-import { buildRootfs, nodeModulesFiles } from "./build-rootfs.ts";
+import { apiProtoFiles, buildRootfs, nodeModulesFiles } from "./build-rootfs.ts";
 import { builderFingerprint } from "./builder-fingerprint.ts";
 import { withHostLock } from "./host-lock.ts";
 import {
@@ -22,7 +22,13 @@ import {
 } from "./images-manifest.ts";
 import { type ClosurePackage, nodeModulesClosure } from "./node-modules-closure.ts";
 import { findRepoRoot } from "./repo-root.ts";
-import { BUNDLE_EXTERNALS, ETCD_DEBS, NODE_BINARY_SOURCE, ROOTFS_DEBS } from "./rootfs-layout.ts";
+import {
+  API_PROTOS_SOURCE,
+  BUNDLE_EXTERNALS,
+  ETCD_DEBS,
+  NODE_BINARY_SOURCE,
+  ROOTFS_DEBS,
+} from "./rootfs-layout.ts";
 import { DEFAULT_SQUASHFS_COMPRESSION, mksquashfsVersion } from "./squashfs.ts";
 
 /** File name of the root filesystem in an output directory (the contract between the imager and its users). */
@@ -103,12 +109,14 @@ async function ensure(options: EnsureNodeImagesOptions): Promise<NodeImages> {
       );
       const nodeBinary = join(repoRoot, NODE_BINARY_SOURCE);
       const packages = await nodeModulesClosure(BUNDLE_EXTERNALS, join(repoRoot, "node_modules"));
+      const protos = await apiProtoFiles(join(repoRoot, API_PROTOS_SOURCE));
       const inputs = await collectInputs({
         repoRoot,
         debs,
         nodeBinary,
         bundleSha256: bundle.sha256,
         packages,
+        protos,
       });
 
       const existing = await readImagesManifest(outputDir);
@@ -137,7 +145,14 @@ async function ensure(options: EnsureNodeImagesOptions): Promise<NodeImages> {
         progress(`Building ${ROOTFS_FILE} (mksquashfs, ${DEFAULT_SQUASHFS_COMPRESSION.name})`);
         const rootfsFile = join(work, ROOTFS_FILE);
         const rootfs = await buildRootfs(
-          { debsRoot: rootfsDebs, nodeBinary, bundle: bundle.content, packages, steleVersion: STELE_VERSION },
+          {
+            debsRoot: rootfsDebs,
+            nodeBinary,
+            bundle: bundle.content,
+            packages,
+            protos,
+            steleVersion: STELE_VERSION,
+          },
           { outputFile: rootfsFile, stagingDir: join(work, "rootfs") },
         );
         const rootfsOutput = await describe(rootfsFile);
@@ -194,7 +209,14 @@ async function collectInputs(parts: {
   nodeBinary: string;
   bundleSha256: string;
   packages: readonly ClosurePackage[];
+  protos: readonly { path: string; source: string }[];
 }): Promise<ImageInputs> {
+  const apiHash = createHash("sha256");
+  for (const { path, source } of parts.protos) {
+    apiHash.update(`${path}\0`);
+    apiHash.update(await readFile(source));
+    apiHash.update("\0");
+  }
   const modulesHash = createHash("sha256");
   for (const { path, source } of await nodeModulesFiles(parts.packages)) {
     modulesHash.update(`${path}\0`);
@@ -210,6 +232,7 @@ async function collectInputs(parts: {
       .map((deb) => ({ name: deb.name, version: deb.version, sha256: deb.sha256 })),
     node: { version: nodePackage.version ?? "", sha256: await sha256File(parts.nodeBinary) },
     bundle: { sha256: parts.bundleSha256 },
+    api: { files: parts.protos.length, sha256: apiHash.digest("hex") },
     nodeModules: {
       packages: parts.packages.map((pkg) => ({ path: pkg.path, version: pkg.version })),
       sha256: modulesHash.digest("hex"),

@@ -18,6 +18,7 @@ const MANIFEST: ImagesManifest = {
     debs: [{ name: "runc", version: "1.1.15+ds1-2+b4", sha256: SHA }],
     node: { version: "24.21.0", sha256: SHA },
     bundle: { sha256: SHA },
+    api: { files: 9, sha256: SHA },
     nodeModules: { packages: [{ path: "koffi", version: "2.16.3" }], sha256: SHA },
     builder: { sha256: SHA, mksquashfs: "4.5.1", compression: "zstd -Xcompression-level 3" },
   },

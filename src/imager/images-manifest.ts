@@ -14,6 +14,8 @@ const Inputs = z.object({
   node: z.object({ version: z.string(), sha256: Sha256 }),
   /** dist/stele.mjs as scripts/build.sh produced it. */
   bundle: z.object({ sha256: Sha256 }),
+  /** The public API's .proto files shipped beside the bundle (apid serves them through reflection). */
+  api: z.object({ files: z.number(), sha256: Sha256 }),
   /** The npm packages beside the bundle, and one hash over every file copied from them. */
   nodeModules: z.object({
     packages: z.array(z.object({ path: z.string(), version: z.string() })),

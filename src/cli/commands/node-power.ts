@@ -42,7 +42,12 @@ export function registerPowerCommands(program: Command): void {
   program
     .command("reset")
     .description("Wipe the nodes back to a state where they can be installed anew")
-    .option("--graceful", "leave etcd and drain first", true)
+    .option(
+      "--graceful [bool]",
+      "leave etcd and drain first (--graceful=false as talosctl takes it)",
+      parseBoolean,
+      true,
+    )
     .option("--no-graceful", "wipe the node as it stands")
     .option("--reboot", "reboot after the reset instead of powering off", false)
     .addOption(new Option("--wipe-mode <mode>", "what to wipe").choices(WIPE_MODES).default("all"))
@@ -121,4 +126,16 @@ export function parseSystemLabels(text: string): (typeof SYSTEM_PARTITIONS)[numb
     );
   }
   return labels as (typeof SYSTEM_PARTITIONS)[number][];
+}
+
+/** A flag's `true`/`false` value (`--graceful=false`); anything else is refused by name. */
+export function parseBoolean(text: string): boolean {
+  const value = text.trim().toLowerCase();
+  if (value === "true" || value === "1" || value === "yes") return true;
+  if (value === "false" || value === "0" || value === "no") return false;
+  throw new SteleError(
+    "invalid-argument",
+    `Not a boolean: ${text}`,
+    "Write true or false, for example --graceful=false",
+  );
 }

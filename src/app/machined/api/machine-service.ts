@@ -92,7 +92,11 @@ export function machineServiceHandlers(
     shutdown: unary(log, "Shutdown", () => ({
       messages: [{ metadata: metadata(), actorId: machined.shutdown().actorId }],
     })),
-    reset: unary(log, "Reset", (request) => {
+    reset: unary(log, "Reset", async (request) => {
+      // Graceful on a control plane: leave etcd first, so the others do not keep waiting for a member
+      // that will come back empty (Talos does the same); refused if this member is the only one.
+      const isControlPlane = machined.config.current?.parsed.machineConfig.type === "controlplane";
+      if (request.graceful && isControlPlane && machined.etcd?.hasData?.()) await machined.etcd.leave();
       const labels = request.systemPartitionsToWipe.map((p) => p.label.toUpperCase());
       const { actorId } = machined.reset({
         wipeState: labels.length === 0 || labels.includes("STATE"),

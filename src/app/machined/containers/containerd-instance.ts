@@ -20,6 +20,11 @@ export interface ContainerdInstance {
   readonly namespace: string;
   /** Whether the CRI plugin (the kubelet's API) is on. */
   readonly cri: boolean;
+  /**
+   * With CRI: where CNI network configs and plugins are (`/etc/cni` and `/opt/cni` are on the
+   * read-only root, so they live on `/system` (rendered each boot) and `/var` (installed by a CNI).
+   */
+  readonly cni?: { readonly confDir: string; readonly binDir: string };
 }
 
 /** Where a node's directories are as machined sees them: `/system`, `/var`, `/run` inside a node. */
@@ -61,6 +66,10 @@ export function containerdInstances(dirs: NodeDirectories): {
       socket: join(run, "containerd", "containerd.sock"),
       namespace: "k8s.io",
       cri: true,
+      cni: {
+        confDir: join(dirs.stateDir, "etc", "cni", "net.d"),
+        binDir: join(dirs.varDir, "lib", "cni", "bin"),
+      },
     },
   };
 }

@@ -86,6 +86,9 @@ test("the CRI instance has the CRI plugin on, overlayfs and runc v2", () => {
   assert.equal(table(`${plugin}.containerd`).get("snapshotter"), '"overlayfs"');
   assert.equal(table(`${plugin}.containerd`).get("default_runtime_name"), '"runc"');
   assert.equal(table(`${plugin}.containerd.runtimes.runc`).get("runtime_type"), '"io.containerd.runc.v2"');
+  // /etc/cni is on the read-only root: CRI would fail to load trying to create it.
+  assert.equal(table(`${plugin}.cni`).get("conf_dir"), '"/system/etc/cni/net.d"');
+  assert.equal(table(`${plugin}.cni`).get("bin_dir"), '"/var/lib/cni/bin"');
 });
 
 test("a path with quotes or newlines stays one TOML string and adds no key", () => {

@@ -48,6 +48,14 @@ export function renderContainerdConfig(instance: ContainerdInstance): string {
       `[${cri}.containerd.runtimes.runc]`,
       `  runtime_type = "io.containerd.runc.v2"`,
     );
+    if (instance.cni) {
+      lines.push(
+        "",
+        `[${cri}.cni]`,
+        `  conf_dir = ${tomlString(instance.cni.confDir)}`,
+        `  bin_dir = ${tomlString(instance.cni.binDir)}`,
+      );
+    }
   }
   return `${lines.join("\n")}\n`;
 }

@@ -19,6 +19,8 @@ export interface EtcdControl {
   status(): Promise<EtcdMemberStatusInfo>;
   /** A consistent snapshot of the database, streamed. */
   snapshot(): AsyncIterable<Uint8Array>;
+  /** Whether this node's etcd holds data (is or was a member); absent where that is never so. */
+  hasData?(): boolean;
   /** Removes this node from the cluster, stops its etcd and wipes its data. */
   leave(): Promise<void>;
   /** Removes another member by id (a dead node's). */

@@ -130,7 +130,12 @@ export class Keeper {
         ...(this.#options.imageCache === undefined ? {} : { imageCache: this.#options.imageCache }),
       }),
     ];
-    const launcher = spawn("nsenter", args, { stdio: ["ignore", "inherit", "inherit"] });
+    // The node starts from a clean environment, as a machine does: nothing of the host's shell (its
+    // NODE_OPTIONS, NODE_EXTRA_CA_CERTS naming host files, proxies) may leak into sandbox-init.
+    const launcher = spawn("nsenter", args, {
+      stdio: ["ignore", "inherit", "inherit"],
+      env: { PATH: "/usr/sbin:/usr/bin:/sbin:/bin" },
+    });
     this.#launcher = launcher;
     const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {
       launcher.once("error", (error) =>
