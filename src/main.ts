@@ -14,6 +14,8 @@ const PROGRAMS: Readonly<Record<string, () => Promise<unknown>>> = {
   // becomes machined inside the node's namespaces (src/provision/sandbox).
   "sandbox-keeper": () => import("./provision/sandbox/keeper/main.ts"),
   "sandbox-init": () => import("./provision/sandbox/init/main.ts"),
+  // The stage-1 init of a booted node: PID 1 in the initramfs (`/init`), it switches root into machined.
+  init: () => import("./app/init/main.ts"),
 };
 
 const invokedAs = basename(process.argv[1] ?? "").replace(/\.(m?js|ts)$/, "");

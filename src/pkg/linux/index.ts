@@ -5,6 +5,7 @@
  * Also the /proc parsers that process supervision and the sandbox share.
  */
 export { clearCloseOnExec, type ExecveOptions, execve } from "./execve.ts";
+export { type FinitModuleOptions, finitModule } from "./finit-module.ts";
 export {
   MOUNT_FLAGS,
   type MountFlag,

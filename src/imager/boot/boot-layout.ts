@@ -1,0 +1,56 @@
+/**
+ * What a node's kernel and initramfs are made of, in one place: the Debian kernel package, the
+ * modules the initramfs carries and the order they load in, the file names of the outputs and how
+ * the initramfs is compressed.
+ */
+
+/** The Debian 13 metapackage that names the current cloud kernel (`linux-image-6.12.…-cloud-amd64`). */
+export const KERNEL_METAPACKAGE = "linux-image-cloud-amd64";
+
+/**
+ * The kernel modules a node needs under QEMU (virtio disk and network, the squashfs root, loop
+ * devices and overlayfs for containerd), in load order: a module after the ones it depends on
+ * (`virtio_net` needs `net_failover`, which needs `failover`). Debian 13's cloud kernel builds
+ * virtio_ring, virtio, virtio_pci and its legacy/modern helpers in (modules.builtin), so they are
+ * not here; the builder drops any name the kernel has built in and fails on one it lacks.
+ * TODO(kmod): an explicit list until src/pkg/kmod orders modules from their `depends=` (this list
+ * then names only what the platform needs, and the order comes from there).
+ */
+export const BOOT_MODULES = [
+  "failover",
+  "net_failover",
+  "virtio_net",
+  "virtio_blk",
+  "squashfs",
+  "loop",
+  "overlay",
+] as const;
+
+/** The kernel in an output directory, for direct boot (`qemu -kernel`) and PXE. */
+export const VMLINUZ_FILE = "vmlinuz";
+/** The initramfs in an output directory (`qemu -initrd`). */
+export const INITRAMFS_FILE = "initramfs.zst";
+/** What the kernel and initramfs were built from and their hashes. */
+export const BOOT_MANIFEST_FILE = "boot.json";
+
+/**
+ * zstd level of the initramfs. Measured on Node 24's binary (121 MB, 2 cores, Node's zlib): level 3
+ * → 42.1 MB in 1.6 s, 9 → 37.6 MB in 6.1 s, 15 → 36.8 MB in 25 s, 19 → 32.8 MB in 61 s. The bundle
+ * is an input, so every code change rebuilds the initramfs: 9 keeps that at seconds; a release
+ * build can pass 19 for 5 MB less. Under TCG, zstd unpacks fastest for its size of the kernel's
+ * supported compressors (field notes).
+ */
+export const DEFAULT_INITRAMFS_ZSTD_LEVEL = 9;
+
+/**
+ * /init: a script the kernel starts through its `#!` line, so the initramfs needs no link and no
+ * shell. Node runs it as CommonJS (no extension); it imports the bundle, whose program dispatch
+ * sees `argv[1] = /init` and runs `init` (src/app/init). If the bundle cannot load, PID 1 must
+ * still not exit (the kernel would panic and hide the message): it prints and waits.
+ */
+export const INIT_SCRIPT = `#!/usr/bin/node
+import("/usr/lib/stele/stele.mjs").catch((error) => {
+  process.stdout.write("stele-init: error: cannot load the Stele bundle: " + (error && error.stack || error) + "\\n");
+  setInterval(() => {}, 1 << 30);
+});
+`;

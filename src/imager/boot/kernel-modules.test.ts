@@ -1,0 +1,44 @@
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, test } from "node:test";
+import { selectModules } from "./kernel-modules.ts";
+
+let dir: string;
+const squashfs = Buffer.from("\x7fELF squashfs module");
+const plain = Buffer.from("\x7fELF loop module");
+
+before(() => {
+  dir = mkdtempSync(join(tmpdir(), "modules-"));
+  mkdirSync(join(dir, "kernel/fs/squashfs"), { recursive: true });
+  mkdirSync(join(dir, "kernel/drivers/block"), { recursive: true });
+  writeFileSync(join(dir, "kernel/fs/squashfs/squashfs.ko"), squashfs);
+  execFileSync("xz", ["--check=crc32", join(dir, "kernel/fs/squashfs/squashfs.ko")]);
+  writeFileSync(join(dir, "kernel/drivers/block/loop.ko"), plain);
+  writeFileSync(join(dir, "modules.order"), "kernel/fs/squashfs/squashfs.ko\nkernel/drivers/block/loop.ko\n");
+  writeFileSync(
+    join(dir, "modules.builtin"),
+    "kernel/drivers/virtio/virtio_ring.ko\nkernel/drivers/virtio/virtio-pci.ko\n",
+  );
+});
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+test("takes modules in the order asked, decompressing .ko.xz, and skips built-in ones", async () => {
+  const selected = await selectModules(dir, ["virtio_ring", "loop", "virtio_pci", "squashfs"]);
+  assert.deepEqual(
+    selected.modules.map((module) => module.name),
+    ["loop", "squashfs"],
+  );
+  assert.deepEqual(selected.modules[1]!.content, squashfs);
+  assert.deepEqual(selected.modules[0]!.content, plain);
+  assert.deepEqual(selected.builtin, ["virtio_ring", "virtio_pci"]);
+});
+
+test("fails on a module the kernel neither builds in nor ships", async () => {
+  await assert.rejects(selectModules(dir, ["loop", "virtio_scsi"]), {
+    name: "SteleError",
+    message: /Kernel module not found: virtio_scsi is neither built in nor a module of this kernel/,
+  });
+});
