@@ -9,22 +9,13 @@ export const KERNEL_METAPACKAGE = "linux-image-cloud-amd64";
 
 /**
  * The kernel modules a node needs under QEMU (virtio disk and network, the squashfs root, loop
- * devices and overlayfs for containerd), in load order: a module after the ones it depends on
- * (`virtio_net` needs `net_failover`, which needs `failover`). Debian 13's cloud kernel builds
+ * devices and overlayfs for containerd). Debian 13's cloud kernel builds
  * virtio_ring, virtio, virtio_pci and its legacy/modern helpers in (modules.builtin), so they are
  * not here; the builder drops any name the kernel has built in and fails on one it lacks.
- * TODO(kmod): an explicit list until src/pkg/kmod orders modules from their `depends=` (this list
- * then names only what the platform needs, and the order comes from there).
+ * Only what the platform needs: their dependencies (failover, net_failover for virtio_net …) and
+ * the load order come from the kernel's own module metadata (src/pkg/kmod), at build time.
  */
-export const BOOT_MODULES = [
-  "failover",
-  "net_failover",
-  "virtio_net",
-  "virtio_blk",
-  "squashfs",
-  "loop",
-  "overlay",
-] as const;
+export const BOOT_MODULES = ["virtio_net", "virtio_blk", "squashfs", "loop", "overlay"] as const;
 
 /** The kernel in an output directory, for direct boot (`qemu -kernel`) and PXE. */
 export const VMLINUZ_FILE = "vmlinuz";

@@ -9,6 +9,7 @@ import { selectModules } from "./kernel-modules.ts";
 let dir: string;
 const squashfs = Buffer.from("\x7fELF squashfs module");
 const plain = Buffer.from("\x7fELF loop module");
+const helper = Buffer.from("\x7fELF helper module");
 
 before(() => {
   dir = mkdtempSync(join(tmpdir(), "modules-"));
@@ -17,7 +18,13 @@ before(() => {
   writeFileSync(join(dir, "kernel/fs/squashfs/squashfs.ko"), squashfs);
   execFileSync("xz", ["--check=crc32", join(dir, "kernel/fs/squashfs/squashfs.ko")]);
   writeFileSync(join(dir, "kernel/drivers/block/loop.ko"), plain);
-  writeFileSync(join(dir, "modules.order"), "kernel/fs/squashfs/squashfs.ko\nkernel/drivers/block/loop.ko\n");
+  mkdirSync(join(dir, "kernel/lib"), { recursive: true });
+  writeFileSync(join(dir, "kernel/lib/helper.ko"), helper);
+  // As depmod writes it: loop needs helper, which must be loaded first.
+  writeFileSync(
+    join(dir, "modules.dep"),
+    "kernel/fs/squashfs/squashfs.ko.xz:\nkernel/drivers/block/loop.ko: kernel/lib/helper.ko\nkernel/lib/helper.ko:\n",
+  );
   writeFileSync(
     join(dir, "modules.builtin"),
     "kernel/drivers/virtio/virtio_ring.ko\nkernel/drivers/virtio/virtio-pci.ko\n",
@@ -25,20 +32,21 @@ before(() => {
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-test("takes modules in the order asked, decompressing .ko.xz, and skips built-in ones", async () => {
+test("orders modules after what they need, decompressing .ko.xz, and skips built-in ones", async () => {
   const selected = await selectModules(dir, ["virtio_ring", "loop", "virtio_pci", "squashfs"]);
   assert.deepEqual(
     selected.modules.map((module) => module.name),
-    ["loop", "squashfs"],
+    ["helper", "loop", "squashfs"],
   );
-  assert.deepEqual(selected.modules[1]!.content, squashfs);
-  assert.deepEqual(selected.modules[0]!.content, plain);
+  assert.deepEqual(selected.modules[0]!.content, helper);
+  assert.deepEqual(selected.modules[1]!.content, plain);
+  assert.deepEqual(selected.modules[2]!.content, squashfs);
   assert.deepEqual(selected.builtin, ["virtio_ring", "virtio_pci"]);
 });
 
 test("fails on a module the kernel neither builds in nor ships", async () => {
   await assert.rejects(selectModules(dir, ["loop", "virtio_scsi"]), {
     name: "SteleError",
-    message: /Kernel module not found: virtio_scsi is neither built in nor a module of this kernel/,
+    message: /Kernel module not found: virtio_scsi/,
   });
 });

@@ -4,6 +4,7 @@ import { basename, join } from "node:path";
 import { promisify } from "node:util";
 import { gunzipSync, zstdDecompressSync } from "node:zlib";
 import { SteleError } from "../../machinery/errors.ts";
+import { KmodError, moduleLoadOrder, readModuleIndex } from "../../pkg/kmod/index.ts";
 
 const run = promisify(execFile);
 
@@ -21,40 +22,36 @@ export interface SelectedModules {
 }
 
 /**
- * Takes `names` (in order) from an extracted kernel's module directory
- * (`usr/lib/modules/<release>`): a name in modules.builtin is skipped (nothing to load), one in
- * modules.order is read and decompressed (Debian 13 ships `.ko.xz`; Node's zlib has no xz, so the
- * host's `xz` does it), and one in neither is an error. Names compare with `-` and `_` alike, as
- * the kernel does.
+ * The modules to ship for `names` and the order to load them in, from an extracted kernel's module
+ * directory (`usr/lib/modules/<release>`): src/pkg/kmod resolves each name (or alias) and everything
+ * it needs, dependencies first, each once, built-in ones skipped — so a driver is never loaded before
+ * what it needs (the misleading ENOENT of finit_module). A name that is neither built in nor a module
+ * of this kernel fails the build, naming the chain. Debian 13 ships `.ko.xz`; Node's zlib has no xz,
+ * so the host's `xz` decompresses them.
  */
 export async function selectModules(modulesDir: string, names: readonly string[]): Promise<SelectedModules> {
-  const key = (name: string) => name.replaceAll("-", "_");
-  const moduleName = (path: string) => key(basename(path).replace(/\.ko(\.(xz|zst|gz))?$/, ""));
-  const builtin = new Set((await readLines(join(modulesDir, "modules.builtin"))).map(moduleName));
-  const files = new Map(
-    (await readLines(join(modulesDir, "modules.order"))).map((path) => [moduleName(path), path]),
-  );
-  const selected: SelectedModules = { modules: [], builtin: [] };
-  for (const name of names) {
-    if (builtin.has(key(name))) {
-      selected.builtin.push(name);
-      continue;
-    }
-    const path = files.get(key(name));
-    if (path === undefined) {
-      throw new SteleError(
-        "failed-precondition",
-        `Kernel module not found: ${name} is neither built in nor a module of this kernel`,
-        "Check the module's name in src/imager/boot/boot-layout.ts against the kernel's modules.order",
-      );
-    }
-    selected.modules.push({ name, content: await readModule(join(modulesDir, path)) });
+  let plan: ReturnType<typeof moduleLoadOrder>;
+  try {
+    plan = moduleLoadOrder(await readModuleIndex(modulesDir), names);
+  } catch (error) {
+    if (!(error instanceof KmodError)) throw error;
+    throw new SteleError(
+      error.code === "not-found" ? "failed-precondition" : "invalid-argument",
+      error.message,
+      error.hint ?? "Check the module names in src/imager/boot/boot-layout.ts against the kernel",
+      { cause: error },
+    );
   }
-  return selected;
+  const modules: KernelModule[] = [];
+  for (const entry of plan.load) {
+    modules.push({ name: entry.name, content: await readModule(join(modulesDir, entry.path), true) });
+  }
+  return { modules, builtin: plan.builtin };
 }
 
 /** A module file, found with whichever compression suffix the package uses, decompressed. */
-async function readModule(path: string): Promise<Buffer> {
+async function readModule(path: string, exact = false): Promise<Buffer> {
+  if (exact) path = path.replace(/\.(xz|zst|gz)$/, "");
   for (const suffix of ["", ".xz", ".zst", ".gz"]) {
     let raw: Buffer;
     try {
@@ -85,8 +82,4 @@ async function readModule(path: string): Promise<Buffer> {
     `Kernel module file missing: ${path} (with or without .xz, .zst, .gz)`,
     "The kernel package is incomplete: remove it from the apt cache and build again",
   );
-}
-
-async function readLines(path: string): Promise<string[]> {
-  return (await readFile(path, "utf8")).split("\n").filter((line) => line.trim() !== "");
 }
