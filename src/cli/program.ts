@@ -10,6 +10,7 @@ import { registerDashboardCommand } from "./commands/dashboard.ts";
 import { registerEtcdCommands } from "./commands/etcd.ts";
 import { registerGenCommands } from "./commands/gen.ts";
 import { registerHealthCommand } from "./commands/health.ts";
+import { registerImageCommands } from "./commands/image.ts";
 import { registerMachineConfigCommands } from "./commands/machineconfig.ts";
 import { registerApplyConfigCommand } from "./commands/node-apply-config.ts";
 import { registerFilesCommands } from "./commands/node-files.ts";
@@ -56,6 +57,7 @@ export function buildProgram(): Command {
   registerSupportCommand(program);
   registerDashboardCommand(program);
   registerClusterCommands(program, { waitHealthy: waitClusterHealthy });
+  registerImageCommands(program);
   registerCompletionCommand(program);
   return program;
 }
