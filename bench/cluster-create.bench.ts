@@ -36,6 +36,16 @@ function pss(pid: number): number {
   }
 }
 
+/** The node's own processes: not its host-side keeper and the `unshare` that starts the sandbox. */
+function insideNode(pid: number): boolean {
+  try {
+    const argv = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
+    return !argv.includes("sandbox-keeper") && !argv[0]?.endsWith("unshare");
+  } catch {
+    return false;
+  }
+}
+
 /** Every process in a cgroup directory and below it (the pids hierarchy holds every process). */
 function cgroupPids(dir: string): number[] {
   const pids: number[] = [];
@@ -100,11 +110,13 @@ async function bareEtcdCluster(etcd: string, tls: EtcdTls, round: number): Promi
       ips.map(async (ip) => {
         const client = new Etcd3({ hosts: `https://${ip}:2379`, credentials, dialTimeout: 500 });
         try {
+          const deadline = Date.now() + 60_000;
           for (;;) {
             try {
               await client.maintenance.status();
               return;
-            } catch {
+            } catch (error) {
+              if (Date.now() > deadline) throw new Error(`etcd at ${ip} did not answer in 60 s: ${error}`);
               await new Promise((resolve) => setTimeout(resolve, 20));
             }
           }
@@ -135,6 +147,8 @@ async function bareEtcdCluster(etcd: string, tls: EtcdTls, round: number): Promi
 interface Round {
   ms: number;
   pss: number[];
+  /** Cluster rounds: the workers' PSS (`pss` holds the control planes'). */
+  workerPss?: number[];
 }
 
 interface EtcdTls {
@@ -168,10 +182,15 @@ function localCluster(workdir: string, controlPlanes: number, round: number): Ro
     // Idle: let start-up garbage be collected and the services settle before reading memory.
     spawnSync("sleep", ["10"]);
     const nodesDir = join("/sys/fs/cgroup/pids/stele", name);
-    const nodePss = readdirSync(nodesDir).map((node) =>
-      cgroupPids(join(nodesDir, node)).reduce((sum, pid) => sum + pss(pid), 0),
-    );
-    return { ms, pss: nodePss };
+    const nodePss = (role: string) =>
+      readdirSync(nodesDir, { withFileTypes: true })
+        .filter((entry) => entry.isDirectory() && entry.name.includes(`-${role}-`))
+        .map((entry) =>
+          cgroupPids(join(nodesDir, entry.name))
+            .filter(insideNode)
+            .reduce((sum, pid) => sum + pss(pid), 0),
+        );
+    return { ms, pss: nodePss("controlplane"), workerPss: nodePss("worker") };
   } finally {
     stelectl(["cluster", "destroy", "--name", name, "--state-dir", stateDir], env);
   }
@@ -214,13 +233,21 @@ const benchmark: Benchmark = {
           floor: summarize(floors.map((f) => f.ms)).p50 / 1000,
         });
         if (controlPlanes === 3) {
-          const perNode = values.flatMap((v) => v.pss);
-          results.push({
-            figure: "PSS per node at idle (median, 3+1)",
-            unit: "MB",
-            value: summarize(perNode).p50 / 1e6,
-            floor: summarize(floors.flatMap((f) => f.pss)).p50 / 1e6,
-          });
+          const floor = summarize(floors.flatMap((f) => f.pss)).p50 / 1e6;
+          results.push(
+            {
+              figure: "PSS per control plane at idle (median, 3+1)",
+              unit: "MB",
+              value: summarize(values.flatMap((v) => v.pss)).p50 / 1e6,
+              floor,
+            },
+            {
+              figure: "PSS per worker at idle (median, 3+1)",
+              unit: "MB",
+              value: summarize(values.flatMap((v) => v.workerPss ?? [])).p50 / 1e6,
+              floor,
+            },
+          );
         }
       }
       return results;
@@ -236,7 +263,8 @@ async function roundTls(
   secrets: Awaited<ReturnType<typeof generateSecretsBundle>>,
   round: number,
 ): Promise<EtcdTls> {
-  const ipAddresses = [2, 3, 4].map((host) => `127.${60 + round}.7.${host}`);
+  // etcd checks a peer certificate against the connection's source address, which is 127.0.0.1 on loopback.
+  const ipAddresses = ["127.0.0.1", ...[2, 3, 4].map((host) => `127.${60 + round}.7.${host}`)];
   const leaf = await issueCertificate({
     ca: secrets.certs.etcd,
     commonName: `bench-etcd-${round}`,
