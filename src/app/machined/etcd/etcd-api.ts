@@ -10,8 +10,16 @@ export interface EtcdApi {
   readonly endpoints: readonly string[];
   /** The members, sorted by id; `linearizable: false` answers from the member without a quorum read. */
   memberList(options?: { linearizable?: boolean }): Promise<EtcdMemberInfo[]>;
-  /** Adds a member that will start with `peerUrls`; returns it (unnamed until it starts) and all members. */
-  memberAdd(peerUrls: readonly string[]): Promise<{ member: EtcdMemberInfo; members: EtcdMemberInfo[] }>;
+  /**
+   * Adds a member that will start with `peerUrls` (a non-voting learner with `learner`); returns it
+   * (unnamed until it starts) and all members.
+   */
+  memberAdd(
+    peerUrls: readonly string[],
+    options?: { learner?: boolean },
+  ): Promise<{ member: EtcdMemberInfo; members: EtcdMemberInfo[] }>;
+  /** Makes a learner a voting member; etcd refuses until the learner has caught up with the leader. */
+  memberPromote(id: bigint): Promise<void>;
   memberRemove(id: bigint): Promise<void>;
   /** The status of the member this connection dials (the first endpoint). */
   status(): Promise<EtcdMemberStatusInfo>;

@@ -9,7 +9,13 @@ export type EtcdStartPlan =
   /** `stelectl bootstrap` asked for a new cluster with this node as its only member. */
   | { readonly kind: "bootstrap" }
   /** An existing member added this node: start with `--initial-cluster-state existing`. */
-  | { readonly kind: "join"; readonly initialCluster: string; readonly through: string };
+  | {
+      readonly kind: "join";
+      readonly initialCluster: string;
+      readonly through: string;
+      /** This node's member id: a learner until it is promoted. */
+      readonly memberId: bigint;
+    };
 
 /** The line a control plane logs while it waits (it shows in MachineStatus): what to do about it. */
 export const ETCD_WAITING_MESSAGE =
@@ -17,7 +23,13 @@ export const ETCD_WAITING_MESSAGE =
 
 /** The outcome of one attempt to join: joined, or why not yet. */
 export type JoinAttempt =
-  | { readonly joined: true; readonly initialCluster: string; readonly through: string }
+  | {
+      readonly joined: true;
+      readonly initialCluster: string;
+      readonly through: string;
+      /** The member id of this node, added as a learner: promoted once it has caught up. */
+      readonly memberId: bigint;
+    }
   | { readonly joined: false; readonly reason: string };
 
 /** Options of {@link joinEtcdCluster}. */
@@ -61,11 +73,14 @@ export async function joinEtcdCluster(options: JoinEtcdClusterOptions): Promise<
         );
         await api.memberRemove(stale.id);
       }
-      const added = await api.memberAdd([options.peerUrl]);
+      // As a learner: etcd adds a voting member only once every member has been connected for 5 s
+      // (its strict reconfiguration check), which serialises joins; a learner is added at once, does
+      // not count for quorum while it catches up, and is promoted as soon as etcd allows it.
+      const added = await api.memberAdd([options.peerUrl], { learner: true });
       const initialCluster = added.members
         .flatMap((m) => m.peerUrls.map((url) => `${m.id === added.member.id ? options.name : m.name}=${url}`))
         .join(",");
-      return { joined: true, initialCluster, through: endpoint };
+      return { joined: true, initialCluster, through: endpoint, memberId: added.member.id };
     } catch (error) {
       // The member answered but refused (quorum at risk while another node joins): try again later.
       return { joined: false, reason: messageOf(error) };
@@ -114,7 +129,12 @@ export async function waitForEtcdStart(options: WaitForEtcdStartOptions): Promis
     if (options.bootstrapRequested()) return { kind: "bootstrap" };
     const attempt = await options.tryJoin();
     if (attempt.joined)
-      return { kind: "join", initialCluster: attempt.initialCluster, through: attempt.through };
+      return {
+        kind: "join",
+        initialCluster: attempt.initialCluster,
+        through: attempt.through,
+        memberId: attempt.memberId,
+      };
     const now = options.clock.now();
     if (remindedAt === undefined || now - remindedAt >= reminderMs) {
       if (attempt.reason !== lastReason) options.log(`Cannot join an etcd cluster yet: ${attempt.reason}`);

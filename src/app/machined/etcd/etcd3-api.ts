@@ -79,10 +79,22 @@ export class Etcd3Api implements EtcdApi {
     });
   }
 
-  memberAdd(peerUrls: readonly string[]): Promise<{ member: EtcdMemberInfo; members: EtcdMemberInfo[] }> {
+  memberAdd(
+    peerUrls: readonly string[],
+    options: { learner?: boolean } = {},
+  ): Promise<{ member: EtcdMemberInfo; members: EtcdMemberInfo[] }> {
     return this.#call("add an etcd member", async (client) => {
-      const response = await client.cluster.memberAdd({ peerURLs: [...peerUrls], isLearner: false });
+      const response = await client.cluster.memberAdd({
+        peerURLs: [...peerUrls],
+        isLearner: options.learner ?? false,
+      });
       return { member: toMember(response.member), members: sortMembers(response.members.map(toMember)) };
+    });
+  }
+
+  memberPromote(id: bigint): Promise<void> {
+    return this.#call(`promote etcd learner ${formatMemberId(id)}`, async (client) => {
+      await client.cluster.memberPromote({ ID: id.toString() });
     });
   }
 

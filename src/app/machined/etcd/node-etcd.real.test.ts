@@ -184,7 +184,8 @@ describe("NodeEtcd with a real three-member etcd cluster", {
     for (const node of nodes) {
       await eventually(`${node.name} to see three started members`, async () => {
         const members = await node.etcd.members({ local: false });
-        return members.length === 3 && members.every((m) => m.name !== "");
+        // Joined as learners, then promoted by their health checks to voting members.
+        return members.length === 3 && members.every((m) => m.name !== "" && !m.isLearner);
       });
       const members = await node.etcd.members({ local: false });
       assert.deepEqual(members.map((m) => m.name).sort(), ["cp-1", "cp-2", "cp-3"]);

@@ -100,6 +100,8 @@ export class NodeEtcd implements EtcdControl {
   #runSpec: EtcdRunSpec | undefined;
   #tls: EtcdClientTls | undefined;
   #local: { url: string; api: EtcdApi } | undefined;
+  /** Set after joining as a learner, until the promotion to a voting member went through. */
+  #learner: { id: bigint; through: string } | undefined;
 
   constructor(options: NodeEtcdOptions) {
     this.#options = options;
@@ -130,11 +132,35 @@ export class NodeEtcd implements EtcdControl {
         ...withHealthTiming({ initialDelayMs: 200, intervalMs: 1_000, timeoutMs: 2_000 }),
         check: async () => {
           await (await this.#localApi()).status();
+          if (this.#learner !== undefined) await this.#promote(this.#learner);
           // etcd answers on its data: a bootstrap asked for is done.
           if (this.#bootstrapRequested && this.hasData()) this.#bootstrapRequested = false;
         },
       },
     };
+  }
+
+  /**
+   * Promotes this node from learner to voting member, through the member it joined by (a learner
+   * serves no membership calls itself). etcd refuses until the learner has caught up with the leader:
+   * that is not a failure, the next health check tries again. Once promoted (or found not to be a
+   * learner any more), nothing is left to do.
+   */
+  async #promote(learner: { id: bigint; through: string }): Promise<void> {
+    const api = this.#connect([learner.through], this.#clientTls());
+    try {
+      await api.memberPromote(learner.id);
+      this.#log(`Promoted to a voting etcd member (${formatMemberId(learner.id)})`);
+      this.#learner = undefined;
+    } catch (error) {
+      const message = isSteleError(error) ? error.message : String(error);
+      if (/not a learner/i.test(message)) this.#learner = undefined;
+      else if (!/in sync with( the)? leader|not ready|catch/i.test(message)) {
+        this.#log(`Cannot promote this etcd learner yet: ${message}`);
+      }
+    } finally {
+      api.close();
+    }
   }
 
   /** Where etcd keeps its data, as machined sees it. */
@@ -417,6 +443,7 @@ export class NodeEtcd implements EtcdControl {
       ...(this.#options.reminderMs === undefined ? {} : { reminderMs: this.#options.reminderMs }),
     });
     this.#runSpec = { image: facts.cluster.etcd.image, args: this.#args(facts, plan) };
+    this.#learner = plan.kind === "join" ? { id: plan.memberId, through: plan.through } : undefined;
     // A bootstrap request holds until etcd has written its data: a first start that fails before
     // that (a bad flag, a missing image) must bootstrap again, not go back to waiting.
     if (plan.kind === "restart") this.#bootstrapRequested = false;

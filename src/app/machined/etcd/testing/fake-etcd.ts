@@ -62,15 +62,15 @@ export class FakeEtcdCluster {
     return {
       endpoints,
       memberList: () => serve("memberList", () => [...this.members]),
-      memberAdd: (peerUrls) =>
-        serve(`memberAdd ${peerUrls.join(",")}`, () => {
+      memberAdd: (peerUrls, options) =>
+        serve(`memberAdd ${peerUrls.join(",")}${options?.learner ? " (learner)" : ""}`, () => {
           change();
           const member = {
             id: this.#nextId++,
             name: "",
             peerUrls: [...peerUrls],
             clientUrls: [],
-            isLearner: false,
+            isLearner: options?.learner ?? false,
           };
           this.members.push(member);
           return { member, members: [...this.members] };
@@ -81,6 +81,15 @@ export class FakeEtcdCluster {
           if (!this.members.some((m) => m.id === id))
             throw new SteleError("not-found", "Cannot remove: no such member");
           this.members = this.members.filter((m) => m.id !== id);
+        }),
+      memberPromote: (id) =>
+        serve(`memberPromote ${id}`, () => {
+          change();
+          const member = this.members.find((m) => m.id === id);
+          if (!member) throw new SteleError("not-found", "Cannot promote: no such member");
+          if (!member.isLearner)
+            throw new SteleError("failed-precondition", "Cannot promote: member is not a learner");
+          this.members = this.members.map((m) => (m.id === id ? { ...m, isLearner: false } : m));
         }),
       status: () =>
         serve(
