@@ -23,10 +23,11 @@ const IMAGE_BUNDLE = "/usr/lib/stele/stele.mjs";
 /** machined's whole environment: nothing of the initramfs's leaks in. */
 const IMAGE_ENV: Readonly<Record<string, string>> = { PATH: "/usr/bin:/usr/sbin" };
 /**
- * machined on the `container` platform for now, the mode the sandbox uses too (its reaper and
- * reboot(2) work the same as PID 1); `/system` and `/var` are the tmpfs mounted here.
+ * machined on the `metal` platform: PID 1 owning the machine (network, hardening, reboot(2)). Its
+ * STATE is `/system/state` and EPHEMERAL `/var`, the tmpfs mounted here until partitions come;
+ * `--state-dir /system` places the config and the container services' data under /system.
  */
-const MACHINED_ARGS = ["machined", "--platform", "container", "--state-dir", "/system", "--var-dir", "/var"];
+const MACHINED_ARGS = ["machined", "--platform", "metal", "--state-dir", "/system", "--var-dir", "/var"];
 /** How long to wait for the root device to appear after its driver loads. */
 const ROOT_TIMEOUT_MS = 10_000;
 /** How long an error stays on the console before the machine powers off. */
@@ -91,7 +92,6 @@ async function stage1(): Promise<void> {
   });
   mountNewRoot(device, NEWROOT);
   say(`root ${device} squashfs mounted`);
-  say("STATE and EPHEMERAL are tmpfs until the metal platform brings their partitions: nothing persists");
 
   say("switching root");
   switchRoot(NEWROOT);

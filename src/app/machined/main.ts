@@ -1,17 +1,20 @@
 /**
  * machined's entry point: `node src/app/machined/main.ts --state-dir DIR [--var-dir DIR] [--config FILE]
- * [--platform container] [--apid-listen HOST:PORT] [--trustd-listen HOST:PORT]`. Boots the node,
+ * [--platform container|metal] [--apid-listen HOST:PORT] [--trustd-listen HOST:PORT]`. Boots the node,
  * serves the machine API on `<DIR>/run/machine.sock`, supervises apid (and trustd on control
  * planes), and on SIGTERM or SIGINT runs the shutdown sequence and exits 0 (so does a Shutdown call).
  *
  * As PID 1 (a sandboxed node, see src/provision/sandbox) it also reaps orphans, and an error nothing
  * caught is logged and ends the process with 1: PID 1 exiting ends the node, and its keeper reports
- * the failure rather than booting a broken node in a loop.
+ * the failure rather than booting a broken node in a loop. On `metal` (the stage-1 init execs it
+ * with `--platform metal`) PID 1 exiting would panic the kernel: the error stays on the console for
+ * 10 s, then the machine reboots by reboot(2).
  */
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { APID_PORT } from "../../machinery/constants.ts";
-import { isSteleError } from "../../machinery/errors.ts";
+import { isSteleError, SteleError } from "../../machinery/errors.ts";
+import { reboot } from "../../pkg/linux/index.ts";
 import { nodeContainerServices } from "./containers/node-container-services.ts";
 import type { Machined } from "./machined.ts";
 import { nodeServices } from "./node-services.ts";
@@ -46,7 +49,14 @@ async function main(): Promise<void> {
     process.stderr.write("error: missing --state-dir\nhint: machined --state-dir DIR [--config FILE]\n");
     process.exit(2);
   }
-  const platform = values.platform === "metal" ? "metal" : "container";
+  if (values.platform !== "metal" && values.platform !== "container") {
+    throw new SteleError(
+      "invalid-argument",
+      `Unknown platform: ${values.platform}`,
+      "Run machined with --platform container or --platform metal",
+    );
+  }
+  const platform = values.platform;
   if (isPid1) {
     new OrphanReaper({
       onError: (error) => process.stderr.write(`machined: orphan reaper: ${String(error)}\n`),
@@ -111,12 +121,29 @@ function required(machined: Machined | undefined): Machined {
   return machined;
 }
 
-function fail(error: unknown): never {
+/** How long a fatal error of machined on metal stays on the console before the machine reboots. */
+const METAL_REBOOT_DELAY_MS = 10_000;
+/** Read from argv, not parseArgs: fail() must know it even when parsing the arguments failed. */
+const isMetal =
+  process.argv.includes("--platform=metal") ||
+  process.argv.some((arg, index) => arg === "--platform" && process.argv[index + 1] === "metal");
+
+function fail(error: unknown): void {
   const message = isSteleError(error)
     ? `error: ${error.message}${error.hint ? `\nhint: ${error.hint}` : ""}`
     : `error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`;
   process.stderr.write(`${message}\n`);
-  process.exit(1);
+  if (!(isPid1 && isMetal)) process.exit(1);
+  process.stderr.write(`machined: rebooting in ${METAL_REBOOT_DELAY_MS / 1000} s\n`);
+  setTimeout(() => {
+    try {
+      reboot("restart");
+    } catch (rebootError) {
+      process.stderr.write(`machined: cannot reboot: ${String(rebootError)}\n`);
+    }
+    // PID 1 must not exit: wait here if the kernel refused.
+    setInterval(() => {}, 1 << 30);
+  }, METAL_REBOOT_DELAY_MS);
 }
 
 if (isPid1) {

@@ -2,12 +2,21 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseConfig } from "../../machinery/config/parse-config.ts";
 import { SteleError } from "../../machinery/errors.ts";
+import { ControllerRuntime } from "../../runtime/index.ts";
 import { MACHINE_SOCKET_NAME, MachineServer } from "./api/machine-server.ts";
 import type { LoadedConfig } from "./config/config-store.ts";
+import { hardeningController } from "./hardening/hardening-controller.ts";
+import { KernelCmdlineStatus } from "./hardening/kernel-cmdline-status.ts";
 import { DEFAULT_RING_BYTES, LogManager } from "./logging/index.ts";
 import type { LogShipping } from "./logging/shipping/index.ts";
 import { Machined, type MachinedOptions } from "./machined.ts";
+import { ioctlNetworkCalls } from "./network/apply-static-network.ts";
+import { configureNetwork } from "./network/configure-network.ts";
 import { ContainerPlatform } from "./platform/container-platform.ts";
+import { MetalPlatform } from "./platform/metal-platform.ts";
+import type { Platform } from "./platform/platform.ts";
+import { MACHINE_CONFIG_ID, MachineConfigResource } from "./resources/machine-config-resource.ts";
+import { NODE_ADDRESSES_ID, NodeAddresses, readNodeAddresses } from "./resources/node-addresses.ts";
 import type { Service } from "./system/index.ts";
 
 /** Options of {@link runMachined}: what `main.ts` reads from its command line, plus the services hook. */
@@ -43,15 +52,12 @@ export interface RunningMachined {
 /**
  * Starts machined on a platform: serves the API on `<state-dir>/run/machine.sock`, then boots. What
  * `main.ts` runs, and what in-process tests run, so both exercise the same wiring.
+ *
+ * On `metal` (PID 1 of a machine) it first sets the static network (the config's, else the kernel
+ * command line's `ip=`), and runs the hardening controller beside machined's: the KSPP sysctls at
+ * every boot, the hardening boot parameters reported, module loading locked once boot finished.
  */
 export async function runMachined(options: RunMachinedOptions): Promise<RunningMachined> {
-  if ((options.platform ?? "container") !== "container") {
-    throw new SteleError(
-      "failed-precondition",
-      `Platform not available yet: ${options.platform}`,
-      "Run machined with --platform container",
-    );
-  }
   const initialConfig = options.configFile
     ? { text: readConfigFile(options.configFile), file: options.configFile }
     : undefined;
@@ -60,10 +66,15 @@ export async function runMachined(options: RunMachinedOptions): Promise<RunningM
   const poweroffRequested = new Promise<void>((resolve) => {
     poweroff = resolve;
   });
-  const platform = new ContainerPlatform(options.stateDir, {
-    onPoweroff: () => poweroff(),
-    ...(options.varDir === undefined ? {} : { varDir: options.varDir }),
-  });
+  const platform: Platform =
+    options.platform === "metal"
+      ? new MetalPlatform({ log: (line) => consoleStream?.write(`machined: ${line}\n`) })
+      : new ContainerPlatform(options.stateDir, {
+          onPoweroff: () => poweroff(),
+          ...(options.varDir === undefined ? {} : { varDir: options.varDir }),
+        });
+  const metal =
+    platform.mode === "metal" ? startMetalNetwork(platform, initialConfig?.text, consoleStream) : undefined;
   // Shipping belongs to machined (it writes status resources and logs its failures there), which
   // exists only after the log manager; machined logs nothing before its constructor returns.
   let shipping: LogShipping | undefined;
@@ -85,11 +96,24 @@ export async function runMachined(options: RunMachinedOptions): Promise<RunningM
     ...(options.etcd ? { etcd: options.etcd } : {}),
   });
   shipping = machined.shipping;
+  // Beside machined's runtime, on the same store: see hardeningController on how the two share
+  // KernelParamStatus.
+  let hardening: ControllerRuntime | undefined;
+  let stopNetworkWatch: (() => void) | undefined;
+  if (metal) {
+    machined.store.registerType(KernelCmdlineStatus);
+    hardening = new ControllerRuntime(machined.store, { logger: machined.logger });
+    hardening.register(hardeningController({ cmdline: metal.cmdline, lockModules: true }));
+    hardening.start();
+    stopNetworkWatch = watchConfigNetwork(machined, metal.cmdline, consoleStream);
+  }
   const server = new MachineServer(machined, join(platform.paths.run, MACHINE_SOCKET_NAME));
   let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= (async () => {
       await server.close();
+      stopNetworkWatch?.();
+      await hardening?.close();
       await machined.close();
       await logs.close();
     })();
@@ -117,6 +141,66 @@ export async function runMachined(options: RunMachinedOptions): Promise<RunningM
       await close();
     },
   };
+}
+
+/** The kernel command line, read once: the network and the hardening report both use it. */
+function startMetalNetwork(
+  platform: Platform,
+  configText: string | undefined,
+  consoleStream: RunMachinedOptions["console"],
+): { cmdline: string } {
+  const cmdline = readFileSync("/proc/cmdline", "utf8");
+  applyNetwork(configText ?? storedConfigText(platform.paths.state), {
+    cmdline,
+    resolvConf: join(platform.paths.run, "resolv.conf"),
+    consoleStream,
+  });
+  return { cmdline };
+}
+
+function applyNetwork(
+  configText: string | undefined,
+  options: { cmdline: string; resolvConf: string; consoleStream: RunMachinedOptions["console"] },
+): void {
+  const { network, result } = configureNetwork(configText, {
+    cmdline: options.cmdline,
+    calls: ioctlNetworkCalls(options.resolvConf),
+  });
+  const say = (line: string) => options.consoleStream?.write(`network: ${line}\n`);
+  say(`static network from ${network?.source ?? "nothing (lo only)"}: ${result.applied.join(", ")}`);
+  for (const failure of result.failed) say(`error: ${failure}`);
+  for (const skipped of network?.skipped ?? []) say(`skipped: ${skipped}`);
+}
+
+/**
+ * Re-applies the network when a config arrives or changes (maintenance-mode apply boots on without
+ * a reboot), and refreshes NodeAddresses, which machined publishes once at start.
+ */
+function watchConfigNetwork(
+  machined: Machined,
+  cmdline: string,
+  consoleStream: RunMachinedOptions["console"],
+): () => void {
+  let last: string | undefined;
+  return machined.store.subscribe(MachineConfigResource, {
+    id: MACHINE_CONFIG_ID,
+    onEvent: (event) => {
+      if (event.kind !== "created" && event.kind !== "updated") return;
+      const yaml = event.resource.spec.yaml;
+      if (yaml === last) return;
+      last = yaml;
+      applyNetwork(yaml, {
+        cmdline,
+        resolvConf: join(machined.platform.paths.run, "resolv.conf"),
+        consoleStream,
+      });
+      void machined.store
+        .modify(NodeAddresses, NODE_ADDRESSES_ID, { owner: "machined", transform: readNodeAddresses })
+        .catch((error: unknown) =>
+          machined.logger.warn({ error: String(error) }, "NodeAddresses not refreshed"),
+        );
+    },
+  });
 }
 
 function readConfigFile(path: string): string {

@@ -15,6 +15,19 @@ export {
   umount2,
 } from "./mount.ts";
 export { type MountinfoEntry, parseMountinfo, readMountinfo } from "./mountinfo.ts";
+export {
+  type AddRouteOptions,
+  addRoute,
+  encodeIfreq,
+  encodeRtentry,
+  encodeSockaddrIn,
+  type Ipv4Route,
+  netmaskToPrefix,
+  prefixToNetmask,
+  SOCKIOS,
+  setInterfaceAddress,
+  setInterfaceUp,
+} from "./net-ioctl.ts";
 export { chdir, chroot, pivotRoot } from "./pivot-root.ts";
 export { listProcesses, type ProcStat, parseProcStat } from "./proc-stat.ts";
 export { REBOOT_COMMANDS, type RebootCommand, type RebootOptions, reboot, sync } from "./reboot.ts";

@@ -25,6 +25,10 @@ export interface Libc {
   readonly fcntl: (fd: number, cmd: number, ...typedArgs: unknown[]) => number;
   /** `syscall(nr, ...)`: variadic, as above. */
   readonly syscall: (nr: number, ...typedArgs: unknown[]) => number;
+  readonly socket: (domain: number, type: number, protocol: number) => number;
+  readonly close: (fd: number) => number;
+  /** `ioctl(fd, request, arg)` with `arg` a buffer the kernel reads (and may write back). */
+  readonly ioctl: (fd: number, request: number, arg: Buffer) => number;
   readonly strerror: (errnum: number) => string;
   /** errno as the last call through koffi left it. */
   readonly errno: () => number;
@@ -64,6 +68,9 @@ export function libc(): Libc {
     waitpid: lib.func("int waitpid(int pid, _Out_ int *status, int options)"),
     fcntl: lib.func("int fcntl(int fd, int cmd, ...)"),
     syscall: lib.func("long syscall(long number, ...)"),
+    socket: lib.func("int socket(int domain, int type, int protocol)"),
+    close: lib.func("int close(int fd)"),
+    ioctl: lib.func("int ioctl(int fd, unsigned long request, void *arg)"),
     strerror: lib.func("const char *strerror(int errnum)"),
     errno: () => koffi.errno(),
     errnoNames,

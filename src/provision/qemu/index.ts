@@ -7,5 +7,6 @@ export {
   type DetectAcceleratorOptions,
   detectAccelerator,
 } from "./detect-accelerator.ts";
+export { freeTcpPort } from "./free-tcp-port.ts";
 export { type Accelerator, type QemuDrive, type QemuVmSpec, qemuArgs } from "./qemu-args.ts";
 export { type QemuVm, type StartQemuVmOptions, startQemuVm } from "./qemu-vm.ts";
