@@ -1,6 +1,6 @@
 import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
-import { readFile } from "node:fs/promises";
+import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { SteleError } from "../machinery/errors.ts";
@@ -8,15 +8,19 @@ import { withHostLock } from "./host-lock.ts";
 
 const run = promisify(execFile);
 
-/** The bundle of Stele's userland as built now. */
+/** The bundle of Stele's userland as built now: the entry file and the chunks it loads lazily. */
 export interface BuiltBundle {
+  /** dist/stele.mjs */
   content: Buffer;
+  /** dist/chunks/*.mjs, sorted by name (esbuild's code splitting: one chunk per program and shared code). */
+  chunks: readonly { name: string; content: Buffer }[];
+  /** One hash over the entry and every chunk (name and bytes). */
   sha256: string;
 }
 
 /**
- * Builds dist/stele.mjs with the repository's scripts/build.sh (esbuild, deterministic) and returns
- * its bytes. Two builds in the same checkout take turns (they write the same file), and the bytes
+ * Builds dist/stele.mjs and its chunks with the repository's scripts/build.sh (esbuild,
+ * deterministic) and returns their bytes. Two builds in the same checkout take turns (they write the same file), and the bytes
  * are read while the lock is held, so a concurrent build never hands out a half-written bundle.
  */
 export async function buildBundle(
@@ -41,7 +45,14 @@ export async function buildBundle(
         );
       }
       const content = await readFile(join(repoRoot, "dist", "stele.mjs"));
-      return { content, sha256: createHash("sha256").update(content).digest("hex") };
+      const chunksDir = join(repoRoot, "dist", "chunks");
+      const names = (await readdir(chunksDir)).filter((name) => name.endsWith(".mjs")).sort();
+      const chunks = await Promise.all(
+        names.map(async (name) => ({ name, content: await readFile(join(chunksDir, name)) })),
+      );
+      const hash = createHash("sha256").update(content);
+      for (const chunk of chunks) hash.update(`\0${chunk.name}\0`).update(chunk.content);
+      return { content, chunks, sha256: hash.digest("hex") };
     },
     { onWait: options.onWait },
   );

