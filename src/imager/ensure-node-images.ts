@@ -1,9 +1,10 @@
 import { createHash } from "node:crypto";
-import { mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { availableParallelism, homedir } from "node:os";
 import { join, resolve } from "node:path";
 import { DEFAULT_ETCD_IMAGE, STELE_VERSION } from "../machinery/constants.ts";
 import { type ErrorCode, isSteleError, SteleError } from "../machinery/errors.ts";
+import { fileDigest } from "../machinery/image/index.ts";
 import { DebianError } from "../pkg/debian/debian-error.ts";
 import { extractDeb } from "../pkg/debian/extract-deb.ts";
 import { type FetchedDeb, fetchDebs } from "../pkg/debian/fetch-debs.ts";
@@ -21,6 +22,7 @@ import {
   sameInputs,
 } from "./images-manifest.ts";
 import { type ClosurePackage, nodeModulesClosure } from "./node-modules-closure.ts";
+import { outputsIntact } from "./outputs-intact.ts";
 import { findRepoRoot } from "./repo-root.ts";
 import {
   API_PROTOS_SOURCE,
@@ -121,7 +123,7 @@ async function ensure(options: EnsureNodeImagesOptions): Promise<NodeImages> {
 
       const existing = await readImagesManifest(outputDir);
       if (!options.force && existing !== undefined && sameInputs(existing.inputs, inputs)) {
-        if (await outputsIntact(outputDir, existing)) {
+        if (await outputsIntact(outputDir, [existing.outputs.rootfs, existing.outputs.etcdImage])) {
           progress(`Node images are up to date in ${outputDir}`);
           return images;
         }
@@ -156,7 +158,7 @@ async function ensure(options: EnsureNodeImagesOptions): Promise<NodeImages> {
           },
           { outputFile: rootfsFile, stagingDir: join(work, "rootfs") },
         );
-        const rootfsOutput = await describe(rootfsFile);
+        const rootfsOutput = await fileDigest(rootfsFile);
         progress(`Built ${ROOTFS_FILE}: ${megabytes(rootfsOutput.size)} in ${seconds(started)}`);
 
         started = Date.now();
@@ -169,7 +171,7 @@ async function ensure(options: EnsureNodeImagesOptions): Promise<NodeImages> {
           },
           etcdFile,
         );
-        const etcdOutput = await describe(etcdFile);
+        const etcdOutput = await fileDigest(etcdFile);
         progress(
           `Built ${ETCD_IMAGE_FILE} (${DEFAULT_ETCD_IMAGE}): ${megabytes(etcdOutput.size)} in ${seconds(started)}`,
         );
@@ -244,22 +246,6 @@ async function collectInputs(parts: {
       compression: [DEFAULT_SQUASHFS_COMPRESSION.name, ...DEFAULT_SQUASHFS_COMPRESSION.options].join(" "),
     },
   };
-}
-
-async function outputsIntact(outputDir: string, manifest: ImagesManifest): Promise<boolean> {
-  for (const output of [manifest.outputs.rootfs, manifest.outputs.etcdImage]) {
-    const path = join(outputDir, output.file);
-    const size = await stat(path).then(
-      (s) => s.size,
-      () => -1,
-    );
-    if (size !== output.size || (await sha256File(path)) !== output.sha256) return false;
-  }
-  return true;
-}
-
-async function describe(path: string): Promise<{ sha256: string; size: number }> {
-  return { sha256: await sha256File(path), size: (await stat(path)).size };
 }
 
 /** Runs `task` over `items` with at most `limit` running at once. */

@@ -1,16 +1,17 @@
 import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
-import { copyFile, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { copyFile, mkdtemp, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { z } from "zod";
 import { isSteleError, SteleError } from "../../machinery/errors.ts";
+import { fileDigest } from "../../machinery/image/index.ts";
 import { DebianError } from "../../pkg/debian/debian-error.ts";
 import { extractDeb } from "../../pkg/debian/extract-deb.ts";
-import { sha256File } from "../../pkg/debian/verify-deb.ts";
 import { defaultAptCacheDir, ensureNodeImages, type NodeImages } from "../ensure-node-images.ts";
 import { withHostLock } from "../host-lock.ts";
 import { readImagesManifest } from "../images-manifest.ts";
+import { outputsIntact } from "../outputs-intact.ts";
 import { findRepoRoot } from "../repo-root.ts";
 import {
   BUNDLE_CHUNKS_PATH,
@@ -137,7 +138,7 @@ async function ensure(options: EnsureBootImagesOptions): Promise<BootImages> {
         existing !== undefined &&
         JSON.stringify(existing.inputs) === JSON.stringify(inputs)
       ) {
-        if (await outputsIntact(outputDir, existing)) {
+        if (await outputsIntact(outputDir, [existing.outputs.kernel, existing.outputs.initramfs])) {
           progress(`Kernel and initramfs are up to date in ${outputDir}`);
           return images;
         }
@@ -176,8 +177,8 @@ async function ensure(options: EnsureBootImagesOptions): Promise<BootImages> {
           schema: 1,
           inputs,
           outputs: {
-            kernel: { file: VMLINUZ_FILE, ...(await describe(kernelFile)) },
-            initramfs: { file: INITRAMFS_FILE, ...(await describe(initramfsFile)) },
+            kernel: { file: VMLINUZ_FILE, ...(await fileDigest(kernelFile)) },
+            initramfs: { file: INITRAMFS_FILE, ...(await fileDigest(initramfsFile)) },
           },
           builtinModules: selected.builtin,
         };
@@ -243,22 +244,6 @@ async function unsquash(image: string, dir: string, paths: readonly string[]): P
       { cause: error },
     );
   }
-}
-
-async function outputsIntact(outputDir: string, manifest: BootManifest): Promise<boolean> {
-  for (const output of [manifest.outputs.kernel, manifest.outputs.initramfs]) {
-    const path = join(outputDir, output.file);
-    const size = await stat(path).then(
-      (s) => s.size,
-      () => -1,
-    );
-    if (size !== output.size || (await sha256File(path)) !== output.sha256) return false;
-  }
-  return true;
-}
-
-async function describe(path: string): Promise<{ sha256: string; size: number }> {
-  return { sha256: await sha256File(path), size: (await stat(path)).size };
 }
 
 const megabytes = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
