@@ -15,7 +15,7 @@
  * really received its data, so a dashboard that failed never passes for a cheap one.
  */
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -24,11 +24,9 @@ import { type NodeSession, openNodeSession } from "../src/cli/client/node-sessio
 import { writeClientConfig } from "../src/cli/client-config-file.ts";
 import { DashboardData } from "../src/cli/dashboard/dashboard-data.ts";
 import { grpcDashboardSource } from "../src/cli/dashboard/grpc-dashboard-source.ts";
-import { generateConfigs } from "../src/machinery/config/generate-config.ts";
-import { serializeConfig } from "../src/machinery/config/serialize-config.ts";
 import { SteleError } from "../src/machinery/errors.ts";
-import { generateSecretsBundle, issueCertificate } from "../src/machinery/pki/index.ts";
-import { eventually, killLeftovers, type LocalNode, startLocalNode } from "../test/e2e/local-node.ts";
+import { eventually, killLeftovers, type LocalNode } from "../test/e2e/local-node.ts";
+import { bootBenchControlPlane, randomLoopbackAddress } from "./bench-control-plane.ts";
 import { alternateRounds, type BenchContext, type Benchmark, type BenchResult } from "./harness.ts";
 
 /** Rounds of floor and value, alternating which goes first. Even, so that each goes first as often. */
@@ -57,7 +55,7 @@ const benchmark: Benchmark = {
   name: "dashboard-refresh",
   async run(ctx: BenchContext): Promise<BenchResult[]> {
     const dir = mkdtempSync(join(tmpdir(), "stele-bench-dashboard-"));
-    const address = `127.${10 + Math.floor(Math.random() * 200)}.${Math.floor(Math.random() * 250)}.${2 + Math.floor(Math.random() * 250)}`;
+    const address = randomLoopbackAddress();
     const open: Dashboard[] = [];
     let node: LocalNode | undefined;
     const closeAll = () => {
@@ -68,18 +66,17 @@ const benchmark: Benchmark = {
     };
     try {
       ctx.log(`dashboard-refresh: booting a control plane on ${address} (state in ${dir})`);
-      const secrets = await generateSecretsBundle();
-      const configs = generateConfigs({ clusterName: "bench", endpoint: `https://${address}:6443`, secrets });
-      const configPath = join(dir, "controlplane.yaml");
-      writeFileSync(configPath, serializeConfig(configs.controlplane), { mode: 0o600 });
-      const admin = await issueCertificate({
-        ca: secrets.certs.os,
-        commonName: "bench-admin",
-        organizations: ["os:admin"],
-        usage: "client",
-        ttlMs: 3_600_000,
-        algorithm: "ed25519",
+      const booted = await bootBenchControlPlane({
+        dir,
+        address,
+        log: (line) => ctx.log(`dashboard-refresh: ${line}`),
+        // Known to the cleanup as soon as it runs, even if waiting for it fails.
+        onNode: (started) => {
+          node = started;
+        },
       });
+      node = booted.node;
+      const { secrets, admin } = booted;
       // The dashboards open their sessions as stelectl does, from a client config file.
       const clientConfig = join(dir, "stelectlconfig");
       writeClientConfig(clientConfig, {
@@ -90,15 +87,10 @@ const benchmark: Benchmark = {
             nodes: [],
             ca: secrets.certs.os.crt,
             crt: admin.crt,
-            key: admin.key!,
+            key: admin.key,
           },
         },
       });
-      ctx.log("dashboard-refresh: bundling the userland (scripts/build.sh)");
-      execFileSync("bash", [join(import.meta.dirname, "..", "scripts", "build.sh")], { stdio: "ignore" });
-      const bundle = join(import.meta.dirname, "..", "dist", "stele.mjs");
-      node = startLocalNode({ address, stateDir: join(dir, "cp"), config: configPath, bundle });
-      await node.waitForConsole(/apid listening.*"maintenance":false/, 30_000);
       const machinedPid = node.process.pid;
       if (machinedPid === undefined) {
         throw new SteleError(

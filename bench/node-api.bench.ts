@@ -12,8 +12,8 @@
  *
  * Floor and value alternate in rounds (ABBA), as in grpc-echo, so drift lands on both.
  */
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -31,17 +31,9 @@ import {
 import { mutualTlsCredentials } from "../src/cli/client/channel-credentials.ts";
 import { LogDriver, MachineServiceClient } from "../src/machinery/api/machine/v1alpha1/machine.ts";
 import { VersionResponse, VersionServiceClient } from "../src/machinery/api/machine/v1alpha1/version.ts";
-import { generateConfigs } from "../src/machinery/config/generate-config.ts";
-import { serializeConfig } from "../src/machinery/config/serialize-config.ts";
 import { SteleError } from "../src/machinery/errors.ts";
-import { generateSecretsBundle, issueCertificate } from "../src/machinery/pki/index.ts";
-import {
-  eventually,
-  killLeftovers,
-  type LocalNode,
-  servicePid,
-  startLocalNode,
-} from "../test/e2e/local-node.ts";
+import { eventually, killLeftovers, type LocalNode, servicePid } from "../test/e2e/local-node.ts";
+import { bootBenchControlPlane, randomLoopbackAddress } from "./bench-control-plane.ts";
 import {
   alternateRounds,
   type BenchContext,
@@ -114,7 +106,7 @@ const benchmark: Benchmark = {
   name: "node-api",
   async run(ctx: BenchContext): Promise<BenchResult[]> {
     const dir = mkdtempSync(join(tmpdir(), "stele-bench-node-"));
-    const address = `127.${10 + Math.floor(Math.random() * 200)}.${Math.floor(Math.random() * 250)}.${2 + Math.floor(Math.random() * 250)}`;
+    const address = randomLoopbackAddress();
     const closables: Array<{ close(): void }> = [];
     const idle: ChildProcess[] = [];
     const bare = new Server();
@@ -126,26 +118,20 @@ const benchmark: Benchmark = {
       alternateRounds(floorRound, valueRound, { rounds: ROUNDS, signal: ctx.signal, name: "node-api" });
     try {
       ctx.log(`node-api: booting a control plane on ${address} (state in ${dir})`);
-      const secrets = await generateSecretsBundle();
-      const configs = generateConfigs({ clusterName: "bench", endpoint: `https://${address}:6443`, secrets });
-      const configPath = join(dir, "controlplane.yaml");
-      writeFileSync(configPath, serializeConfig(configs.controlplane), { mode: 0o600 });
-      const admin = await issueCertificate({
-        ca: secrets.certs.os,
-        commonName: "bench-admin",
-        organizations: ["os:admin"],
-        usage: "client",
-        ttlMs: 3_600_000,
-        algorithm: "ed25519",
-      });
-      const nodeCredentials = () =>
-        mutualTlsCredentials({ ca: secrets.certs.os.crt, crt: admin.crt, key: admin.key! });
       // The node runs from the bundle, as the image ships it: that is the memory a user gets.
-      ctx.log("node-api: bundling the userland (scripts/build.sh)");
-      execFileSync("bash", [join(import.meta.dirname, "..", "scripts", "build.sh")], { stdio: "ignore" });
-      const bundle = join(import.meta.dirname, "..", "dist", "stele.mjs");
-      node = startLocalNode({ address, stateDir: join(dir, "cp"), config: configPath, bundle });
-      await node.waitForConsole(/apid listening.*"maintenance":false/, 30_000);
+      const booted = await bootBenchControlPlane({
+        dir,
+        address,
+        log: (line) => ctx.log(`node-api: ${line}`),
+        // Known to the cleanup as soon as it runs, even if waiting for it fails.
+        onNode: (started) => {
+          node = started;
+        },
+      });
+      node = booted.node;
+      const { secrets, admin } = booted;
+      const nodeCredentials = () =>
+        mutualTlsCredentials({ ca: secrets.certs.os.crt, crt: admin.crt, key: admin.key });
       const target = `${address}:50000`;
       const versionClients = clientsOf(VersionServiceClient, target, nodeCredentials, closables);
       const version = (worker: number) =>
