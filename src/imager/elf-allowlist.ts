@@ -12,13 +12,19 @@ export const ROOTFS_ELF_ALLOWLIST: readonly string[] = [
   "usr/bin/runc",
   "usr/lib/stele/node_modules/koffi/build/koffi/linux_x64/koffi.node",
   "usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2",
+  "usr/lib/x86_64-linux-gnu/libblkid.so.1",
   "usr/lib/x86_64-linux-gnu/libc.so.6",
+  "usr/lib/x86_64-linux-gnu/libcom_err.so.2",
   "usr/lib/x86_64-linux-gnu/libdl.so.2",
+  "usr/lib/x86_64-linux-gnu/libe2p.so.2",
+  "usr/lib/x86_64-linux-gnu/libext2fs.so.2",
   "usr/lib/x86_64-linux-gnu/libgcc_s.so.1",
   "usr/lib/x86_64-linux-gnu/libm.so.6",
   "usr/lib/x86_64-linux-gnu/libpthread.so.0",
   "usr/lib/x86_64-linux-gnu/libseccomp.so.2",
   "usr/lib/x86_64-linux-gnu/libstdc++.so.6",
+  "usr/lib/x86_64-linux-gnu/libuuid.so.1",
+  "usr/sbin/mke2fs",
 ];
 
 /** Every ELF file the etcd image may contain. */

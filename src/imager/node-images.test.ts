@@ -5,7 +5,7 @@
  * the image's own containerd.
  */
 import assert from "node:assert/strict";
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { type ChildProcess, execFileSync, spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import {
   copyFileSync,
@@ -201,6 +201,7 @@ test("the root filesystem holds the contract's layout and nothing else at its to
     "node",
     "runc",
   ]);
+  assert.deepEqual(readdirSync(join(rootfs, "usr/sbin")), ["mke2fs"]);
   assert.deepEqual(readdirSync(join(rootfs, "etc")), ["os-release"]);
   assert.equal(readFileSync(join(rootfs, "etc/os-release"), "utf8"), osRelease(STELE_VERSION));
   for (const mountPoint of ["dev", "proc", "run", "sys", "system", "tmp", "var"]) {
@@ -256,6 +257,13 @@ test("the bundle runs from the image: loader, libraries and externals are there"
   assert.match(inChroot(rootfs, ["/usr/bin/ctr", "--version"]), /^ctr .* 1\.7\./);
   assert.match(inChroot(rootfs, ["/usr/bin/runc", "--version"]), /^runc version 1\.1\./);
   assert.match(inChroot(rootfs, ["/usr/bin/containerd-shim-runc-v2", "-v"]), /Version: +1\.7\./);
+  // mke2fs -V prints its version on stderr: it loads its libraries and runs.
+  const mke2fs = spawnSync(CHROOT, [rootfs, "/usr/sbin/mke2fs", "-V"], {
+    encoding: "utf8",
+    env: { PATH: "/usr/bin" },
+  });
+  assert.equal(mke2fs.status, 0, mke2fs.stderr);
+  assert.match(mke2fs.stderr, /^mke2fs 1\.47\./);
 });
 
 test("the etcd image: descriptors match blobs, reference annotations, allowlisted ELF files, etcd runs", (t) => {

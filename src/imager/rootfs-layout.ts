@@ -5,8 +5,24 @@
  * coreutils): every addition is a line here and a line in the ELF allowlist.
  */
 
-/** Debian 13 packages the root filesystem is built from: containerd, runc and the libraries Node and they need. */
-export const ROOTFS_DEBS = ["containerd", "runc", "libc6", "libstdc++6", "libgcc-s1", "libseccomp2"] as const;
+/**
+ * Debian 13 packages the root filesystem is built from: containerd, runc, mke2fs (e2fsprogs: machined
+ * formats STATE and EPHEMERAL as ext4, which the kernel has built in) and the libraries they and Node
+ * need (mke2fs's: libext2fs and libe2p, libcom_err, libblkid, libuuid).
+ */
+export const ROOTFS_DEBS = [
+  "containerd",
+  "runc",
+  "e2fsprogs",
+  "libc6",
+  "libstdc++6",
+  "libgcc-s1",
+  "libseccomp2",
+  "libext2fs2t64",
+  "libcom-err2",
+  "libblkid1",
+  "libuuid1",
+] as const;
 
 /** Debian 13 packages the etcd image is built from. */
 export const ETCD_DEBS = ["etcd-server", "libc6"] as const;
@@ -14,12 +30,14 @@ export const ETCD_DEBS = ["etcd-server", "libc6"] as const;
 /**
  * Binaries taken from the Debian packages: path in the extracted packages → path in the image.
  * runc's package installs /usr/sbin/runc (and a /usr/bin link); the image keeps one file in /usr/bin.
+ * Of e2fsprogs only mke2fs (machined runs it as `mke2fs -t ext4`; no mkfs.ext4 link, no e2fsck).
  */
 export const ROOTFS_DEB_BINARIES: ReadonlyArray<readonly [from: string, to: string]> = [
   ["usr/bin/containerd", "usr/bin/containerd"],
   ["usr/bin/containerd-shim-runc-v2", "usr/bin/containerd-shim-runc-v2"],
   ["usr/bin/ctr", "usr/bin/ctr"],
   ["usr/sbin/runc", "usr/bin/runc"],
+  ["usr/sbin/mke2fs", "usr/sbin/mke2fs"],
 ];
 
 /** The etcd image's binaries, where Talos's (and the upstream) etcd image has them. */

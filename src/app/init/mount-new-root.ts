@@ -12,9 +12,10 @@ export interface RootMount {
 
 /**
  * The mounts that make the node's root from the root device, in order: the squashfs read-only at
- * `newRoot`; tmpfs at /system, /tmp; and, until the metal platform brings the STATE and EPHEMERAL
- * partitions, tmpfs at /system/state and /var too (nothing survives a reboot yet). /run is not
- * here: the initramfs's own /run tmpfs moves into the new root with /proc, /sys and /dev.
+ * `newRoot`; tmpfs at /system and /tmp. /system/state (STATE) and /var (EPHEMERAL) are machined's:
+ * it mounts the partitions of an installed disk there, or tmpfs on a live medium, after reading the
+ * boot record. /run is not here: the initramfs's own /run tmpfs moves into the new root with /proc,
+ * /sys and /dev.
  */
 export function rootMounts(device: string, newRoot: string): RootMount[] {
   const tmpfs = (path: string, data: string, flags: MountOptions["flags"] = ["nosuid", "nodev"]) => ({
@@ -26,9 +27,7 @@ export function rootMounts(device: string, newRoot: string): RootMount[] {
     { source: device, target: newRoot, options: { type: "squashfs", flags: ["rdonly"] } },
     // containerd runs container roots from /system/var/lib/containerd: no noexec, no nodev there.
     tmpfs("/system", "mode=755", []),
-    { ...tmpfs("/system/state", "mode=700"), mkdir: true },
     tmpfs("/tmp", "mode=1777"),
-    tmpfs("/var", "mode=755"),
   ];
 }
 

@@ -2,7 +2,7 @@ import { readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { isConfigError } from "../../machinery/config/index.ts";
 import { STELE_VERSION } from "../../machinery/constants.ts";
-import { isSteleError } from "../../machinery/errors.ts";
+import { isSteleError, SteleError } from "../../machinery/errors.ts";
 import { ControllerRuntime, type Logger, ResourceStore } from "../../runtime/index.ts";
 import { type ApplyMode, ConfigStore, type LoadedConfig } from "./config/config-store.ts";
 import { hostnameController } from "./controllers/hostname-controller.ts";
@@ -32,6 +32,9 @@ export const MACHINED_LOG_ID = "machined";
 
 /** The owner of the resources machined writes itself rather than through a controller. */
 const OWNER = "machined";
+
+/** How long after replying to an install's apply the node starts rebooting from its new disk. */
+const INSTALL_REBOOT_DELAY_MS = 1_000;
 
 /** Default time a `try` config stays before it is rolled back, as the API documents it. */
 export const DEFAULT_TRY_TIMEOUT_MS = 60_000;
@@ -114,13 +117,19 @@ export class Machined {
   #resolvePoweredOff!: () => void;
   #bridge: Promise<void> | undefined;
   #closing: Promise<void> | undefined;
+  #installing = false;
 
   constructor(options: MachinedOptions) {
     this.platform = options.platform;
     this.#ownsLogs = options.logs === undefined;
     this.logs = options.logs ?? new LogManager({ onEntry: (id, entry) => this.shipping.offer(id, entry) });
     this.#logger = jsonLogger(this.logs);
-    this.shipping = new LogShipping({ store: this.store, logger: this.#logger });
+    this.shipping = new LogShipping({
+      store: this.store,
+      logger: this.#logger,
+      // Kernel messages are the node's own only on metal; see LogShippingOptions.kernel.
+      kernel: { platform: this.platform.mode },
+    });
     this.config = new ConfigStore(this.platform.paths.state, { validationMode: this.platform.mode });
     this.sequencer = new Sequencer(this.events);
     this.#services = options.services ?? (() => []);
@@ -237,6 +246,12 @@ export class Machined {
       warnings: plan.config.warnings,
     };
     if (options.dryRun) return result;
+    // On metal booted from a live medium the first config installs Stele to its disk, and the node
+    // reboots from that disk: the live medium's STATE is tmpfs (see Platform.install).
+    if (!this.config.current && this.platform.install) {
+      const installed = await this.#install(this.platform.install, plan.config);
+      if (installed) return { ...result, mode: "reboot", details: installed };
+    }
     let committed!: () => void;
     const inPlace = new Promise<void>((resolve) => {
       committed = resolve;
@@ -258,6 +273,47 @@ export class Machined {
     await Promise.race([inPlace, done]);
     this.#logger.info({ mode: plan.mode }, "Configuration applied");
     return result;
+  }
+
+  /**
+   * Runs a live medium's install; resolves to what to tell the caller when it installed (a reboot
+   * follows the reply), undefined when the platform kept the config in memory instead. A second
+   * apply while one installs, or after, is refused: the node is about to reboot.
+   */
+  async #install(
+    install: NonNullable<Platform["install"]>,
+    config: LoadedConfig,
+  ): Promise<string | undefined> {
+    if (this.#installing) {
+      throw new SteleError(
+        "busy",
+        "An install is running or finished",
+        "Wait for the node to reboot from its disk",
+      );
+    }
+    this.#installing = true;
+    let outcome: Awaited<ReturnType<typeof install>>;
+    try {
+      outcome = await install(config);
+    } catch (error) {
+      this.#installing = false;
+      this.#logger.error({ error: String(error) }, "Install failed: staying in maintenance mode");
+      throw error;
+    }
+    if (!outcome.installed) {
+      this.#installing = false;
+      return undefined;
+    }
+    this.#logger.info({ disk: outcome.disk }, "Installed: rebooting from the disk");
+    // A moment for the reply to reach the caller through apid before the reboot stops apid.
+    setTimeout(() => {
+      try {
+        this.reboot();
+      } catch (error) {
+        this.#logger.error({ error: String(error) }, "Reboot after install not started");
+      }
+    }, INSTALL_REBOOT_DELAY_MS).unref();
+    return outcome.details;
   }
 
   /** Starts the reboot sequence; throws `busy` at once when another sequence runs. */

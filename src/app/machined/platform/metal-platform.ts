@@ -3,6 +3,12 @@ import { hostname as osHostname } from "node:os";
 import { join } from "node:path";
 import { SteleError } from "../../../machinery/errors.ts";
 import { clearCloseOnExec, execve, reboot, sethostname, sync } from "../../../pkg/linux/index.ts";
+import { BOOT_RECORD_PATH, type BootRecord, readBootRecord } from "../../init/boot-record.ts";
+import type { LoadedConfig } from "../config/config-store.ts";
+import type { InstallCalls } from "../install/install-to-disk.ts";
+import { type InstallOutcome, metalInstaller } from "../install/metal-installer.ts";
+import { systemInstallCalls } from "../install/system-install-calls.ts";
+import { type MetalStorage, mountMetalStorage, type StorageCalls } from "../storage/metal-storage.ts";
 import type { Platform, PlatformPaths } from "./platform.ts";
 
 /** The system calls the metal platform makes; tests pass spies. */
@@ -20,13 +26,22 @@ export interface MetalPlatformOptions {
   pid?: number;
   /** The system calls (default: src/pkg/linux's). */
   calls?: MetalCalls;
-  /** Told once, at construction, what does not persist yet (machined's console). */
+  /** machined's console: what was mounted, formatted, installed. */
   log?: (line: string) => void;
   /** The root of the node's paths (`/` on a machine, a temporary directory in tests). */
   root?: string;
   /**
-   * STATE survives a restart of the kernel (a partition). False until partitions come: STATE is
-   * tmpfs, so a reboot re-executes machined instead of restarting the kernel (see reboot()).
+   * How the node booted; by default read from `<root>/run/stele/boot.json` (null: no record, as an
+   * older init left none).
+   */
+  bootRecord?: BootRecord | null;
+  /** Mounts and formats for STATE and EPHEMERAL (default: the real ones). */
+  storage?: StorageCalls;
+  /** What the installer does to the machine (default: the real calls). */
+  install?: InstallCalls;
+  /**
+   * STATE survives a restart of the kernel. By default: true when STATE is a partition (medium
+   * `disk`); false on tmpfs, where a reboot re-executes machined instead (see reboot()).
    */
   persistentState?: boolean;
 }
@@ -50,21 +65,25 @@ const REAL_CALLS: MetalCalls = {
 
 /**
  * The `metal` platform: machined is PID 1 of a machine it owns (booted by Stele's stage-1 init).
- * STATE is `/system/state`, EPHEMERAL `/var`, runtime sockets `/system/run`. They are tmpfs the
- * init mounted until partitions come, so nothing persists across a reboot yet: said once on the
- * console. The hostname is sethostname(2); poweroff is reboot(2) POWER_OFF after sync, the end of
+ * STATE is `/system/state`, EPHEMERAL `/var`, runtime sockets `/system/run`. At construction, before
+ * any service, it mounts STATE and EPHEMERAL as the boot record says (mountMetalStorage): the
+ * partitions of an installed disk (formatted on first boot of the raw image), or tmpfs on a live
+ * medium, where applying the first config installs to a disk instead (`install`). The hostname is
+ * sethostname(2); poweroff is reboot(2) POWER_OFF after the file systems are released, the end of
  * the shutdown sequence (services already stopped), and does not return. reboot is reboot(2)
- * RESTART once STATE is a partition; while it is tmpfs, restarting the kernel would lose the config
- * just applied (maintenance mode applies with a reboot) and leave the node in maintenance forever,
- * so machined re-executes itself instead, PID 1 still: mounts, STATE and the network stay, every
- * service was stopped by the reboot sequence, and the new machined boots with the stored config.
+ * RESTART when STATE is a partition or an install just finished; while STATE is tmpfs, restarting
+ * the kernel would lose the config just applied, so machined re-executes itself instead, PID 1
+ * still: mounts, STATE and the network stay, and the new machined boots with the stored config.
  */
 export class MetalPlatform implements Platform {
   readonly name = "metal" as const;
   readonly mode = "metal" as const;
   readonly paths: PlatformPaths;
+  /** Present on a live medium: installs to the config's disk (see Platform.install). */
+  readonly install: ((config: LoadedConfig) => Promise<InstallOutcome>) | undefined;
   readonly #calls: MetalCalls;
-  readonly #persistentState: boolean;
+  readonly #storage: MetalStorage;
+  #persistentState: boolean;
   #hostname: string;
 
   constructor(options: MetalPlatformOptions = {}) {
@@ -86,12 +105,32 @@ export class MetalPlatform implements Platform {
     for (const dir of [this.paths.state, this.paths.ephemeral, this.paths.run]) {
       mkdirSync(dir, { recursive: true, mode: 0o700 });
     }
-    options.log?.(
-      "STATE (/system/state) and EPHEMERAL (/var) are tmpfs until partitions are supported: nothing persists across a reboot",
-    );
+    const log = options.log ?? (() => {});
+    const record =
+      options.bootRecord === undefined
+        ? readBootRecord(join(root, BOOT_RECORD_PATH))
+        : (options.bootRecord ?? undefined);
+    this.#storage = mountMetalStorage(record, {
+      root,
+      log,
+      ...(options.storage ? { calls: options.storage } : {}),
+    });
     this.#calls = options.calls ?? REAL_CALLS;
-    this.#persistentState = options.persistentState ?? false;
+    this.#persistentState = options.persistentState ?? this.#storage.persistent;
     this.#hostname = osHostname();
+    if (record?.medium === "live") {
+      const install = metalInstaller(record, {
+        calls: options.install ?? systemInstallCalls({ scratchDir: join(root, "tmp"), log }),
+      });
+      this.install = async (config) => {
+        const outcome = await install(config);
+        // The installed disk holds the config: the next boot must be a real one, from that disk.
+        if (outcome.installed) this.#persistentState = true;
+        return outcome;
+      };
+    } else {
+      this.install = undefined;
+    }
   }
 
   hostname(): string {
@@ -104,11 +143,14 @@ export class MetalPlatform implements Platform {
   }
 
   async reboot(): Promise<void> {
-    if (this.#persistentState) this.#calls.reboot("restart");
-    else this.#calls.reexec();
+    if (this.#persistentState) {
+      this.#storage.release();
+      this.#calls.reboot("restart");
+    } else this.#calls.reexec();
   }
 
   async poweroff(): Promise<void> {
+    this.#storage.release();
     this.#calls.reboot("power-off");
   }
 }

@@ -1,3 +1,6 @@
+import type { LoadedConfig } from "../config/config-store.ts";
+import type { InstallOutcome } from "../install/metal-installer.ts";
+
 /**
  * Where a node keeps what it keeps. On metal these are partitions mounted at /system/state and
  * /var; on `container` they are directories under the node's `--state-dir`.
@@ -38,4 +41,11 @@ export interface Platform {
   reboot(): Promise<void>;
   /** Powers the machine off. On container: the daemon exits cleanly once this resolves. */
   poweroff(): Promise<void>;
+  /**
+   * Metal booted from a live medium (the ISO): installs Stele to the config's `install.disk` when
+   * the first config is applied in maintenance mode, storing the config in the new STATE, and makes
+   * the next reboot() a real one. Rejects with the refusal (a disk holding data without
+   * `install.wipe`, no ESP to install from …) having written nothing. Undefined everywhere else.
+   */
+  readonly install?: ((config: LoadedConfig) => Promise<InstallOutcome>) | undefined;
 }

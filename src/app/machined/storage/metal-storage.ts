@@ -1,0 +1,158 @@
+import { closeSync, mkdirSync, openSync, readSync } from "node:fs";
+import { join } from "node:path";
+import { SteleError } from "../../../machinery/errors.ts";
+import { type GptPartition, readGpt, SteleLabel } from "../../../pkg/gpt/index.ts";
+import { type MountOptions, mount, readMountinfo, sync, umount2 } from "../../../pkg/linux/index.ts";
+import { type BootRecord, partitionDevicePath } from "../../init/boot-record.ts";
+import {
+  EXT4_PROBE_LENGTH,
+  EXT4_PROBE_OFFSET,
+  type Ext4Format,
+  formatExt4,
+  hasExtSuperblock,
+} from "./ext4.ts";
+
+/** What {@link mountMetalStorage} does to the machine; tests pass fakes that record. */
+export interface StorageCalls {
+  /** The partitions of a disk's GPT. */
+  partitions(disk: string): GptPartition[];
+  /** `length` bytes of a device at `offset`. */
+  read(device: string, offset: number, length: number): Uint8Array;
+  formatExt4(device: string, format: Ext4Format): void;
+  mount(source: string, target: string, options: MountOptions): void;
+  /** Whether something is mounted at `target` already (machined re-executed itself, mounts stay). */
+  isMounted(target: string): boolean;
+  umount(target: string): void;
+  remountReadOnly(target: string): void;
+  mkdir(path: string): void;
+  sync(): void;
+}
+
+/** The real calls. */
+export const SYSTEM_STORAGE_CALLS: StorageCalls = {
+  partitions: (disk) => readGpt(disk).table.partitions,
+  read(device, offset, length) {
+    const fd = openSync(device, "r");
+    try {
+      const bytes = Buffer.alloc(length);
+      readSync(fd, bytes, 0, length, offset);
+      return bytes;
+    } finally {
+      closeSync(fd);
+    }
+  },
+  formatExt4,
+  mount,
+  isMounted: (target) => readMountinfo().some((entry) => entry.target === target),
+  umount: (target) => umount2(target),
+  remountReadOnly: (target) => mount(null, target, { flags: ["remount", "rdonly"] }),
+  mkdir: (path) => mkdirSync(path, { recursive: true, mode: 0o755 }),
+  sync,
+};
+
+/** STATE and EPHEMERAL as mounted: whether they survive a reboot, and how to let go of them. */
+export interface MetalStorage {
+  /** True when they are partitions (medium `disk`); false for tmpfs. */
+  readonly persistent: boolean;
+  /**
+   * Unmounts them (EPHEMERAL first) before reboot(2) or power-off, once services stopped; a file
+   * system still busy is remounted read-only, and one that cannot be is at least synced. Never throws.
+   */
+  release(): void;
+}
+
+/** Options of {@link mountMetalStorage}. */
+export interface MetalStorageOptions {
+  /** The root of the node's paths (`/`; a temporary directory in tests). */
+  root?: string;
+  calls?: StorageCalls;
+  /** One line each on the console: what was mounted or formatted. */
+  log: (line: string) => void;
+}
+
+/** STATE: config and identity, never executed from. */
+const STATE_FLAGS: MountOptions["flags"] = ["nosuid", "nodev", "noexec"];
+/**
+ * EPHEMERAL is /var: the CRI containerd's root (container root file systems) and the CNI plugins
+ * (/var/lib/cni/bin) are executed from it, so it stays exec; device nodes and set-uid are refused.
+ */
+const EPHEMERAL_FLAGS: MountOptions["flags"] = ["nosuid", "nodev"];
+
+/**
+ * Mounts STATE at `/system/state` and EPHEMERAL at `/var` as the boot record says, before any
+ * service starts. Medium `disk` (an installed disk or the raw image): the partitions named STATE and
+ * EPHEMERAL on the boot disk's GPT, formatted as ext4 first when blank (no ext superblock: the raw
+ * image leaves them zero), so their contents survive a reboot. Medium `live` (the ISO, a kernel and
+ * initramfs) or no record: tmpfs, nothing survives. What is already mounted (machined re-executed
+ * itself on a live medium) is left as it is. Each step is one console line.
+ */
+export function mountMetalStorage(
+  record: BootRecord | undefined,
+  options: MetalStorageOptions,
+): MetalStorage {
+  const calls = options.calls ?? SYSTEM_STORAGE_CALLS;
+  const root = options.root ?? "/";
+  const state = join(root, "system/state");
+  const ephemeral = join(root, "var");
+  const targets = [state, ephemeral];
+  if (record?.medium !== "disk" || record.disk === null) {
+    const why = record === undefined ? "no boot record" : `live medium ${record.disk ?? record.root}`;
+    for (const [target, mode] of [
+      [state, "700"],
+      [ephemeral, "755"],
+    ] as const) {
+      calls.mkdir(target);
+      if (calls.isMounted(target)) continue;
+      calls.mount("tmpfs", target, { type: "tmpfs", flags: ["nosuid", "nodev"], data: `mode=${mode}` });
+    }
+    options.log(`STATE and EPHEMERAL are tmpfs (${why}): nothing persists across a reboot`);
+    return { persistent: false, release: () => calls.sync() };
+  }
+  const disk = record.disk;
+  const partitions = calls.partitions(disk);
+  const plan = [
+    { label: SteleLabel.state, target: state, flags: STATE_FLAGS },
+    { label: SteleLabel.ephemeral, target: ephemeral, flags: EPHEMERAL_FLAGS },
+  ];
+  for (const { label, target, flags } of plan) {
+    const partition = partitions.find((p) => p.name === label);
+    if (partition === undefined) {
+      throw new SteleError(
+        "failed-precondition",
+        `Boot disk ${disk} has no ${label} partition: found ${partitions.map((p) => p.name || "(unnamed)").join(", ")}`,
+        "Reinstall Stele on this disk (boot the ISO and apply a config with install.wipe: true), or write the raw image to it again",
+      );
+    }
+    const device = partitionDevicePath(disk, partition.number);
+    calls.mkdir(target);
+    if (calls.isMounted(target)) {
+      options.log(`${label} already mounted at ${target}`);
+      continue;
+    }
+    if (!hasExtSuperblock(calls.read(device, EXT4_PROBE_OFFSET, EXT4_PROBE_LENGTH))) {
+      options.log(`${label} (${device}) is blank: formatting it as ext4`);
+      calls.formatExt4(device, { label, uuid: partition.guid });
+    }
+    calls.mount(device, target, { type: "ext4", flags });
+    options.log(`${label} ${device} mounted at ${target} (ext4)`);
+  }
+  return {
+    persistent: true,
+    release() {
+      calls.sync();
+      for (const target of [...targets].reverse()) {
+        try {
+          calls.umount(target);
+          options.log(`${target} unmounted`);
+        } catch (umountError) {
+          try {
+            calls.remountReadOnly(target);
+            options.log(`${target} busy: remounted read-only`);
+          } catch {
+            options.log(`${target} busy, left mounted after sync: ${(umountError as Error).message}`);
+          }
+        }
+      }
+    },
+  };
+}
