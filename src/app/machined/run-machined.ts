@@ -5,6 +5,13 @@ import { SteleError } from "../../machinery/errors.ts";
 import { ControllerRuntime } from "../../runtime/index.ts";
 import { MACHINE_SOCKET_NAME, MachineServer } from "./api/machine-server.ts";
 import type { LoadedConfig } from "./config/config-store.ts";
+import {
+  consoleService,
+  READER_SOCKET_NAME,
+  ReaderServer,
+  reportBootProgress,
+  withConsoleService,
+} from "./console/index.ts";
 import { hardeningController } from "./hardening/hardening-controller.ts";
 import { KernelCmdlineStatus } from "./hardening/kernel-cmdline-status.ts";
 import { DEFAULT_RING_BYTES, LogManager } from "./logging/index.ts";
@@ -12,6 +19,9 @@ import type { LogShipping } from "./logging/shipping/index.ts";
 import { Machined, type MachinedOptions } from "./machined.ts";
 import { ioctlNetworkCalls } from "./network/apply-static-network.ts";
 import { configureNetwork } from "./network/configure-network.ts";
+import { watchDhcpNetwork } from "./network/dhcp-lease-status.ts";
+import { DhcpNetwork } from "./network/dhcp-network.ts";
+import { monotonicClock, systemDhcpOptions } from "./network/system-dhcp-options.ts";
 import { ContainerPlatform } from "./platform/container-platform.ts";
 import { MetalPlatform } from "./platform/metal-platform.ts";
 import type { Platform } from "./platform/platform.ts";
@@ -92,7 +102,16 @@ export async function runMachined(options: RunMachinedOptions): Promise<RunningM
     platform,
     logs,
     initialConfig,
-    services: options.services,
+    // On metal the console's virtual terminal shows the dashboard, read through the reader socket.
+    services: metal
+      ? withConsoleService(
+          options.services,
+          consoleService({
+            readerSocket: join(platform.paths.run, READER_SOCKET_NAME),
+            cmdline: metal.cmdline,
+          }),
+        )
+      : options.services,
     ...(options.etcd ? { etcd: options.etcd } : {}),
   });
   shipping = machined.shipping;
@@ -105,13 +124,31 @@ export async function runMachined(options: RunMachinedOptions): Promise<RunningM
     hardening = new ControllerRuntime(machined.store, { logger: machined.logger });
     hardening.register(hardeningController({ cmdline: metal.cmdline, lockModules: true }));
     hardening.start();
-    stopNetworkWatch = watchConfigNetwork(machined, metal.cmdline, consoleStream);
+    stopNetworkWatch = watchConfigNetwork(machined, metal, consoleStream);
+    const stopDhcpWatch = watchDhcpNetwork(metal.dhcp, machined.store, {
+      clock: monotonicClock,
+      owner: "machined",
+      onError: (error) => machined.logger.warn({ error: String(error) }, "DHCP status not published"),
+    });
+    const stopConfigWatch = stopNetworkWatch;
+    stopNetworkWatch = () => {
+      stopConfigWatch();
+      stopDhcpWatch();
+      metal.dhcp.close();
+    };
   }
   const server = new MachineServer(machined, join(platform.paths.run, MACHINE_SOCKET_NAME));
+  // The local read-only identity (os:reader, inside the node only): what the console dashboard uses.
+  const reader = new ReaderServer(machined, join(platform.paths.run, READER_SOCKET_NAME));
+  const stopBootProgress = consoleStream
+    ? reportBootProgress(machined, (line) => consoleStream.write(line))
+    : undefined;
   let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= (async () => {
       await server.close();
+      await reader.close();
+      stopBootProgress?.();
       stopNetworkWatch?.();
       await hardening?.close();
       await machined.close();
@@ -120,6 +157,7 @@ export async function runMachined(options: RunMachinedOptions): Promise<RunningM
     return closing;
   };
   await server.listen();
+  await reader.listen();
   try {
     await machined.start();
   } catch (error) {
@@ -148,28 +186,40 @@ function startMetalNetwork(
   platform: Platform,
   configText: string | undefined,
   consoleStream: RunMachinedOptions["console"],
-): { cmdline: string } {
+): { cmdline: string; dhcp: DhcpNetwork } {
   const cmdline = readFileSync("/proc/cmdline", "utf8");
+  const resolvConf = join(platform.paths.run, "resolv.conf");
+  const dhcp = new DhcpNetwork(
+    systemDhcpOptions(resolvConf, (line) => consoleStream?.write(`network: ${line}\n`)),
+  );
   applyNetwork(configText ?? storedConfigText(platform.paths.state), {
     cmdline,
-    resolvConf: join(platform.paths.run, "resolv.conf"),
+    resolvConf,
     consoleStream,
+    dhcp,
   });
-  return { cmdline };
+  return { cmdline, dhcp };
 }
 
 function applyNetwork(
   configText: string | undefined,
-  options: { cmdline: string; resolvConf: string; consoleStream: RunMachinedOptions["console"] },
+  options: {
+    cmdline: string;
+    resolvConf: string;
+    consoleStream: RunMachinedOptions["console"];
+    dhcp: DhcpNetwork;
+  },
 ): void {
-  const { network, result } = configureNetwork(configText, {
+  const { network, result, dhcp } = configureNetwork(configText, {
     cmdline: options.cmdline,
     calls: ioctlNetworkCalls(options.resolvConf),
+    dhcp: options.dhcp,
   });
   const say = (line: string) => options.consoleStream?.write(`network: ${line}\n`);
   say(`static network from ${network?.source ?? "nothing (lo only)"}: ${result.applied.join(", ")}`);
   for (const failure of result.failed) say(`error: ${failure}`);
   for (const skipped of network?.skipped ?? []) say(`skipped: ${skipped}`);
+  if (dhcp.source !== "none") say(`DHCP (${dhcp.source}) on ${dhcp.interfaces.join(", ")}`);
 }
 
 /**
@@ -178,7 +228,7 @@ function applyNetwork(
  */
 function watchConfigNetwork(
   machined: Machined,
-  cmdline: string,
+  metal: { cmdline: string; dhcp: DhcpNetwork },
   consoleStream: RunMachinedOptions["console"],
 ): () => void {
   let last: string | undefined;
@@ -190,9 +240,10 @@ function watchConfigNetwork(
       if (yaml === last) return;
       last = yaml;
       applyNetwork(yaml, {
-        cmdline,
+        cmdline: metal.cmdline,
         resolvConf: join(machined.platform.paths.run, "resolv.conf"),
         consoleStream,
+        dhcp: metal.dhcp,
       });
       void machined.store
         .modify(NodeAddresses, NODE_ADDRESSES_ID, { owner: "machined", transform: readNodeAddresses })

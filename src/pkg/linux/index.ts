@@ -4,8 +4,24 @@
  * arguments and errno. koffi loads at the first call, so importing this costs nothing where unused.
  * Also the /proc parsers that process supervision and the sandbox share.
  */
+export {
+  BLOCK_IOCTLS,
+  blockDeviceSectorSize,
+  blockDeviceSize,
+  rereadPartitions,
+} from "./block-device.ts";
+export { type DeviceUdpSocketOptions, openDeviceUdpSocket } from "./device-udp-socket.ts";
 export { clearCloseOnExec, type ExecveOptions, execve } from "./execve.ts";
 export { type FinitModuleOptions, finitModule } from "./finit-module.ts";
+export { KMSG_LEVELS, type KmsgLevel, type KmsgRecord, parseKmsgRecord } from "./kmsg-record.ts";
+export {
+  attachLoopDevice,
+  detachLoopDevice,
+  encodeLoopConfig,
+  LOOP_IOCTLS,
+  type LoopAttachOptions,
+  type LoopDevice,
+} from "./loop-device.ts";
 export {
   MOUNT_FLAGS,
   type MountFlag,
@@ -31,6 +47,8 @@ export {
 export { chdir, chroot, pivotRoot } from "./pivot-root.ts";
 export { listProcesses, type ProcStat, parseProcStat } from "./proc-stat.ts";
 export { REBOOT_COMMANDS, type RebootCommand, type RebootOptions, reboot, sync } from "./reboot.ts";
+export { removeInterfaceAddress } from "./remove-interface-address.ts";
 export { sethostname } from "./sethostname.ts";
 export { LinuxCallError, SyscallError, type SyscallErrorCode } from "./syscall-error.ts";
+export { activateVirtualTerminal, redirectKernelMessages, VT_IOCTLS } from "./virtual-terminal.ts";
 export { type WaitpidOptions, type WaitResult, waitpid } from "./waitpid.ts";

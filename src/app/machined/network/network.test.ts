@@ -3,6 +3,7 @@ import { test } from "node:test";
 import { parseConfig } from "../../../machinery/config/parse-config.ts";
 import { applyStaticNetwork, type NetworkCalls } from "./apply-static-network.ts";
 import { configureNetwork } from "./configure-network.ts";
+import type { DhcpTargets } from "./dhcp-network.ts";
 import { kernelIpNetwork } from "./kernel-ip-param.ts";
 import { staticNetworkFromConfig } from "./static-network.ts";
 
@@ -61,7 +62,7 @@ test("ip= that asks for autoconfiguration, or lacks the device or mask, is no st
   }
 });
 
-test("the config's interfaces: IPv4 address and routes kept, IPv6 and DHCP listed as skipped", () => {
+test("the config's interfaces: IPv4 address and routes kept, IPv6 listed as skipped", () => {
   const network = staticNetworkFromConfig(parseConfig(CONFIG, { file: "c.yaml" }).machineConfig);
   assert.deepEqual(network?.interfaces, [
     {
@@ -100,4 +101,39 @@ test("applies lo, then address, up and routes, then resolv.conf; a failing step 
   ]);
   assert.deepEqual(result.failed, ["eth9 up: up eth9: ENODEV (No such device)"]);
   assert.deepEqual(applyStaticNetwork(undefined, spyCalls()).applied, ["lo up"]);
+});
+
+test("DHCP runs where the config says dhcp: true, else nowhere when ip= is set, else on every physical Ethernet", () => {
+  const targets: DhcpTargets[] = [];
+  const dhcp = { configure: (t: DhcpTargets) => targets.push(t) };
+  const physicalEthernet = () => ["ens3", "ens4"];
+  const withDhcp = `${HEAD}network:\n  hostname: node-1\n  interfaces:\n    - name: eth1\n      addresses: [192.168.7.4/24]\n    - name: eth2\n      dhcp: true\n  nameservers: [192.168.7.53]\n`;
+  const cmdline = "ip=10.0.2.15::10.0.2.2:255.255.255.0::eth0:off";
+  assert.deepEqual(configureNetwork(withDhcp, { cmdline, calls: spyCalls(), dhcp, physicalEthernet }).dhcp, {
+    interfaces: ["eth2"],
+    source: "config",
+  });
+  assert.deepEqual(targets.at(-1), {
+    interfaces: ["eth2"],
+    staticNameservers: ["192.168.7.53"],
+    staticallyAddressed: ["eth1"],
+    hostname: "node-1",
+  });
+  assert.deepEqual(
+    configureNetwork(HEAD, { cmdline, calls: spyCalls(), dhcp, physicalEthernet }).dhcp.source,
+    "none",
+  );
+  assert.deepEqual(targets.at(-1)?.interfaces, [], "ip= in force: DHCP stops where it ran");
+  for (const config of [undefined, HEAD, "kind: nonsense"]) {
+    const none = configureNetwork(config, {
+      cmdline: "console=ttyS0 ip=dhcp",
+      calls: spyCalls(),
+      dhcp,
+      physicalEthernet,
+    });
+    assert.deepEqual(none.dhcp, { interfaces: ["ens3", "ens4"], source: "automatic" });
+    assert.equal(none.network, undefined);
+  }
+  const noLinks = configureNetwork(undefined, { cmdline: "", calls: spyCalls(), physicalEthernet: () => [] });
+  assert.deepEqual(noLinks.dhcp, { interfaces: [], source: "none" });
 });

@@ -15,7 +15,7 @@ export interface StaticNetwork {
   source: "config" | "cmdline";
   interfaces: StaticInterface[];
   nameservers: string[];
-  /** Settings read but not applied, each with why (IPv6, DHCP, a second address…). */
+  /** Settings read but not applied, each with why (IPv6, a second address…). */
   skipped: string[];
 }
 
@@ -25,7 +25,8 @@ const IPV4_CIDR = /^(\d{1,3}(?:\.\d{1,3}){3})\/(\d{1,2})$/;
  * The static IPv4 network a config asks for (`network.interfaces[]` and `network.nameservers`), or
  * undefined when it names no interface, so that the kernel command line's `ip=` keeps the node
  * reachable. Only what ioctls can set is kept: one IPv4 address per interface (SIOCSIFADDR sets the
- * primary one) and IPv4 routes; IPv6, DHCP (no sockets yet) and MTU are listed in `skipped`.
+ * primary one) and IPv4 routes; IPv6 and MTU are listed in `skipped`. `dhcp: true` is not a static
+ * setting: `configureNetwork` reads it.
  */
 export function staticNetworkFromConfig(config: MachineConfig): StaticNetwork | undefined {
   const configured = config.network.interfaces ?? [];
@@ -54,7 +55,6 @@ export function staticNetworkFromConfig(config: MachineConfig): StaticNetwork | 
         ...(route.metric === undefined ? {} : { metric: route.metric }),
       });
     }
-    if (entry.dhcp) skipped.push(`${entry.name} dhcp: DHCP is not run yet (static settings only)`);
     if (entry.mtu !== undefined) skipped.push(`${entry.name} mtu: not set yet`);
     return { name: entry.name, addresses, routes };
   });
