@@ -19,7 +19,7 @@ import {
   mount,
   reboot,
 } from "../../pkg/linux/index.ts";
-import { BOOT_RECORD_PATH, type BootRecord, mediumOf, writeBootRecord } from "./boot-record.ts";
+import { BOOT_RECORD_PATH, type BootRecord, mediumOf, writeBootRecord } from "../../machinery/boot/boot-record.ts";
 import { findRootDevice, type ProbedPartition } from "./find-root-device.ts";
 import { INITRAMFS_MODULES_DIR, INITRAMFS_MODULES_ORDER, NEWROOT } from "./initramfs-layout.ts";
 import { parseKernelCmdline } from "./kernel-cmdline.ts";

@@ -22,7 +22,7 @@ import { after, before, test } from "node:test";
 import { PartitionType, readGpt, SteleLabel, writeGpt } from "../../../pkg/gpt/index.ts";
 import { attachLoopDevice } from "../../../pkg/linux/index.ts";
 import { decodeUpgradeState, readMeta } from "../../../pkg/meta/index.ts";
-import type { BootRecord } from "../../init/boot-record.ts";
+import type { BootRecord } from "../../../machinery/boot/boot-record.ts";
 import type { LoadedConfig } from "../config/config-store.ts";
 import { installToDisk } from "./install-to-disk.ts";
 import { systemInstallCalls } from "./system-install-calls.ts";

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { openBlockIo, PartitionType, writeGpt } from "../../../pkg/gpt/index.ts";
-import type { BootRecord } from "../../init/boot-record.ts";
+import type { BootRecord } from "../../../machinery/boot/boot-record.ts";
 import type { LoadedConfig } from "../config/config-store.ts";
 import { type InstallCalls, installToDisk } from "./install-to-disk.ts";
 

@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import type { BootRecord } from "../../init/boot-record.ts";
+import type { BootRecord } from "../../../machinery/boot/boot-record.ts";
 import type { LoadedConfig } from "../config/config-store.ts";
 import { type InstallCalls, installToDisk } from "./install-to-disk.ts";
 

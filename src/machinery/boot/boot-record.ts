@@ -1,6 +1,6 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
-import { SteleError } from "../../machinery/errors.ts";
+import { SteleError } from "../errors.ts";
 
 /**
  * Where the stage-1 init records how the node booted, for machined: /run is a tmpfs that moves into
