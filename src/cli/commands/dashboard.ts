@@ -15,7 +15,11 @@ export function registerDashboardCommand(program: Command): void {
     .command("dashboard")
     .description("Watch the nodes live: summary, CPU/memory/network/disk, services and their logs")
     .option("--interval <duration>", "time between two stats samples, 250ms to 1m", "1s")
-    .action(async (options: { interval: string }, command: Command) => {
+    .option(
+      "--local-socket <path>",
+      "on the node itself: read through machined's local read-only socket (the console dashboard)",
+    )
+    .action(async (options: { interval: string; localSocket?: string }, command: Command) => {
       const intervalMs = parseInterval(options.interval);
       if (!process.stdin.isTTY || !process.stdout.isTTY) {
         throw new SteleError(
@@ -24,8 +28,11 @@ export function registerDashboardCommand(program: Command): void {
           "Run it in an interactive terminal; scripts can use `stelectl services`, `stelectl memory` or `stelectl logs`",
         );
       }
-      const { runDashboard } = await loadDashboard();
-      const session = await openNodeSession(command);
+      const { runDashboard, localNodeSession } = await loadDashboard();
+      const session =
+        options.localSocket === undefined
+          ? await openNodeSession(command)
+          : localNodeSession(options.localSocket);
       try {
         await runDashboard(session, { intervalMs });
       } finally {
@@ -35,23 +42,22 @@ export function registerDashboardCommand(program: Command): void {
 }
 
 /**
- * Loads the dashboard's UI (ink and react) only when it is asked for, through a path esbuild does
- * not follow: the image's bundle, which every daemon loads, stays without the ~2 MB of UI code a
- * node (it has no terminal) never runs. From the source tree the module is always there.
+ * Loads the dashboard's UI (ink and react) only when it is asked for: esbuild's code splitting puts
+ * it in chunks of its own, which the image ships (a metal node's console runs the dashboard) and
+ * which no daemon ever loads.
  */
 async function loadDashboard(): Promise<DashboardModule> {
   // ink renders only its last frame when it believes it runs in CI (it reads CI and
   // CONTINUOUS_INTEGRATION once, at import). The dashboard runs only on a terminal, checked above,
   // so a terminal it has: an operator on a CI runner's shell must still see it live.
   for (const key of ["CI", "CONTINUOUS_INTEGRATION"]) delete process.env[key];
-  const url = new URL("../dashboard/run-dashboard.ts", import.meta.url).href;
   try {
-    return (await import(url)) as DashboardModule;
+    return await import("../dashboard/run-dashboard.ts");
   } catch (error) {
     throw new SteleError(
       "failed-precondition",
-      "The dashboard is not part of this build: its terminal UI is left out of the node image's bundle",
-      "Run stelectl from the source tree (`npm run stelectl -- dashboard`)",
+      `Cannot load the dashboard: ${(error as Error).message}`,
+      "Check that the bundle's chunks (dist/chunks) sit beside stele.mjs, or run stelectl from the source tree",
       { cause: error },
     );
   }

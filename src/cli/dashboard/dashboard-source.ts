@@ -12,6 +12,11 @@ export interface NodeSummary {
   members: number;
   /** When the node booted, for its uptime; undefined when the node did not say. */
   bootTime: Date | undefined;
+  /**
+   * In maintenance mode, the SHA-256 fingerprint of the certificate apid serves (what
+   * `apply-config --insecure --cert-fingerprint` pins); undefined otherwise or when unknown.
+   */
+  apiFingerprint?: string;
 }
 
 /**

@@ -6,6 +6,7 @@ import type { ListResponse } from "../../machinery/api/resource/v1alpha1/resourc
 import { SteleError } from "../../machinery/errors.ts";
 import { callUnary, readStream } from "../client/fan-out.ts";
 import type { NodeSession, NodeTarget } from "../client/node-session.ts";
+import { apiFingerprintFromLog } from "./api-fingerprint.ts";
 import type { DashboardSource, NodeSummary, ServiceRow } from "./dashboard-source.ts";
 import { statsSampleOf } from "./stats-sample.ts";
 
@@ -120,11 +121,13 @@ async function readSummary(target: NodeTarget, stats: StatsServiceClient): Promi
   const spec = (outcome: PromiseSettledResult<Record<string, unknown>>) =>
     outcome.status === "fulfilled" ? outcome.value : {};
   const machine = spec(status);
+  const stage = String(machine.stage ?? "");
+  const apiFingerprint = stage === "maintenance" ? await readApiFingerprint(target) : undefined;
   return {
     hostname: String(spec(hostname).hostname ?? ""),
     tag: reply?.version?.tag ?? "",
     platform: reply?.platform?.name ?? "",
-    stage: String(machine.stage ?? ""),
+    stage,
     ready: machine.ready === true,
     unmetConditions: Array.isArray(machine.unmetConditions)
       ? (machine.unmetConditions as { name: string; reason: string }[])
@@ -132,7 +135,38 @@ async function readSummary(target: NodeTarget, stats: StatsServiceClient): Promi
     addresses: Array.isArray(spec(addresses).addresses) ? (spec(addresses).addresses as string[]) : [],
     members: members.status === "fulfilled" ? members.value : 0,
     bootTime: cpu.status === "fulfilled" ? cpu.value[0]?.bootTime : undefined,
+    ...(apiFingerprint === undefined ? {} : { apiFingerprint }),
   };
+}
+
+/** How many of apid's last log lines are searched for its maintenance-mode fingerprint. */
+const FINGERPRINT_TAIL_LINES = 100;
+
+/**
+ * The maintenance-mode certificate fingerprint from apid's recent log, or undefined when it cannot
+ * be read: a remote maintenance-mode session may not read logs, and it pinned the fingerprint
+ * already; the console's local reader may.
+ */
+async function readApiFingerprint(target: NodeTarget): Promise<string | undefined> {
+  const chunks: Uint8Array[] = [];
+  try {
+    await readStream<LogsResponse>(
+      target.machine.logs(
+        {
+          namespace: "",
+          id: "apid",
+          driver: "LOG_DRIVER_SERVICE",
+          follow: false,
+          tailLines: FINGERPRINT_TAIL_LINES,
+        },
+        target.metadata,
+      ),
+      (chunk) => chunks.push(chunk.bytes),
+    );
+  } catch {
+    return undefined;
+  }
+  return apiFingerprintFromLog(Buffer.concat(chunks).toString("utf8").split("\n"));
 }
 
 async function resourceSpec(target: NodeTarget, type: string, id: string): Promise<Record<string, unknown>> {

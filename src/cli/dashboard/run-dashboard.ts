@@ -4,6 +4,8 @@ import type { NodeSession } from "../client/node-session.ts";
 import { DashboardApp } from "./dashboard-app.ts";
 import { grpcDashboardSource } from "./grpc-dashboard-source.ts";
 
+export { localNodeSession } from "./local-node-session.ts";
+
 // The alternate screen keeps the operator's scrollback as it was once the dashboard quits.
 const ENTER_ALTERNATE_SCREEN = "\x1b[?1049h";
 const LEAVE_ALTERNATE_SCREEN = "\x1b[?1049l";

@@ -3,6 +3,7 @@ import { createElement as h, type ReactElement } from "react";
 import type { NodeView } from "./dashboard-data.ts";
 import { fitText } from "./fit-text.ts";
 import { formatUptime } from "./format-units.ts";
+import { MaintenanceScreen } from "./maintenance-screen.ts";
 
 /** Props of SummaryScreen. */
 export interface SummaryScreenProps {
@@ -35,6 +36,7 @@ export function SummaryScreen({ view, width, nowMs }: SummaryScreenProps): React
       ? h(Text, { color: "red", wrap: "truncate" }, fitText(`Error: ${view.summaryError}`, width))
       : null,
     s === undefined && !view.summaryError ? h(Text, { dimColor: true }, "Loading…") : null,
+    s?.stage === "maintenance" ? h(MaintenanceScreen, { summary: s, width }) : null,
     ...rows.map(([name, value], index) =>
       h(
         Text,

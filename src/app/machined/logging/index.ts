@@ -2,6 +2,14 @@
  * Service log storage of machined: per-service rings in memory (what `stelectl logs` and
  * `logs -f` read), JSON-lines files with rotation, and the secret redaction net.
  */
+
+export {
+  KernelLogSource,
+  type KernelLogSourceOptions,
+  KMSG_DEVICE,
+  type KmsgReader,
+  openKmsg,
+} from "./kernel-log-source.ts";
 export { LOG_STREAMS, type LogEntry, type LogStream } from "./log-entry.ts";
 export { LogFile, type LogFileOptions } from "./log-file.ts";
 export {

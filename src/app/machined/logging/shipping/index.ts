@@ -14,7 +14,13 @@ export {
   MAX_DATAGRAM_BYTES,
   type ShipperReport,
 } from "./log-shipper.ts";
-export { DEFAULT_BOOT_BACKLOG_LINES, LogShipping, type LogShippingOptions } from "./log-shipping.ts";
+export {
+  DEFAULT_BOOT_BACKLOG_LINES,
+  KERNEL_NOT_SHIPPED_ON_CONTAINER,
+  KERNEL_SHIPPED,
+  LogShipping,
+  type LogShippingOptions,
+} from "./log-shipping.ts";
 export {
   DEFAULT_SHIP_QUEUE_BYTES,
   DEFAULT_SHIP_QUEUE_LINES,
@@ -23,7 +29,9 @@ export {
 } from "./ship-queue.ts";
 export {
   formatDroppedMarker,
+  formatKernelLine,
   formatShippedLine,
+  KERNEL_SERVICE,
   type ShippedLine,
   truncateShippedLine,
 } from "./shipped-line.ts";

@@ -13,6 +13,11 @@ const LogDestinationStatusSpecSchema = z.object({
   dropped: z.number().int().nonnegative(),
   /** Why the last connection attempt or connection failed; null while it works. */
   lastError: z.string().nullable(),
+  /**
+   * For a destination with `kernel: true`: whether the kernel's messages are shipped and, if not,
+   * why (a container-platform node does not read the host's kernel log); null when not asked for.
+   */
+  kernel: z.string().nullable(),
 });
 
 /** The spec of a LogDestinationStatus resource. */
@@ -34,6 +39,7 @@ export const LogDestinationStatus = defineResourceType<LogDestinationStatusSpec>
     { name: "Sent", path: "spec.sent" },
     { name: "Dropped", path: "spec.dropped" },
     { name: "Last Error", path: "spec.lastError" },
+    { name: "Kernel", path: "spec.kernel" },
   ],
   schema: LogDestinationStatusSpecSchema,
 });

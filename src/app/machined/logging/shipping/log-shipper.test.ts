@@ -94,6 +94,7 @@ describe("LogShipper delivers every line exactly once, in order per service", ()
           sent: 2 * count,
           dropped: 0,
           lastError: null,
+          kernel: null,
         },
       );
     });

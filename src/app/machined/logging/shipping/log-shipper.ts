@@ -1,11 +1,17 @@
 import dgram from "node:dgram";
 import net from "node:net";
 import tls from "node:tls";
+import type { KmsgRecord } from "../../../../pkg/linux/index.ts";
 import { backoffDelay } from "../../../../runtime/index.ts";
 import type { LogEntry } from "../log-entry.ts";
 import { type LogEndpoint, parseLogEndpoint } from "./log-endpoint.ts";
 import { ShipQueue, type ShipQueueOptions } from "./ship-queue.ts";
-import { formatDroppedMarker, formatShippedLine, truncateShippedLine } from "./shipped-line.ts";
+import {
+  formatDroppedMarker,
+  formatKernelLine,
+  formatShippedLine,
+  truncateShippedLine,
+} from "./shipped-line.ts";
 
 /** Largest UDP payload over IPv4 (64 KiB less the IP and UDP headers), newline included. */
 export const MAX_DATAGRAM_BYTES = 65_507;
@@ -34,6 +40,11 @@ export interface LogShipperStats {
   readonly dropped: number;
   /** Why the last connection attempt or connection failed; null once connected again. */
   readonly lastError: string | null;
+  /**
+   * For a destination with `kernel: true`, whether kernel messages are shipped to it and, when they
+   * are not, why (the container platform's kernel log is the host's); null when it did not ask.
+   */
+  readonly kernel: string | null;
 }
 
 /** Options of a {@link LogShipper}. */
@@ -83,6 +94,10 @@ const UNTRUSTED_CODES = new Set([
  */
 export class LogShipper {
   readonly endpoint: string;
+  /** Whether the destination asked for the kernel's messages too (`kernel: true`). */
+  readonly kernel: boolean;
+  /** What {@link LogShipperStats.kernel} says; set by whoever feeds (or cannot feed) kernel messages. */
+  kernelNote: string | null;
   /** The `node` field of lines offered from now on (the hostname can change without a reboot). */
   node: string;
   readonly #target: LogEndpoint;
@@ -109,6 +124,8 @@ export class LogShipper {
   /** Starts connecting at once; throws `invalid-config` for an endpoint that does not parse. */
   constructor(destination: LogDestination, options: LogShipperOptions) {
     this.endpoint = destination.endpoint;
+    this.kernel = destination.kernel === true;
+    this.kernelNote = this.kernel ? "waiting for kernel messages" : null;
     this.#target = parseLogEndpoint(destination.endpoint);
     this.#ca = destination.ca;
     this.node = options.node;
@@ -126,6 +143,18 @@ export class LogShipper {
     this.#options.onChange?.();
   }
 
+  /**
+   * Queues one kernel message, as `offer` does a service line, if this destination asked for them.
+   * `bootTimeMs` is when the kernel booted (wall clock), which dates the record's monotonic stamp.
+   */
+  offerKernel(record: KmsgRecord, options: { bootTimeMs: number }): void {
+    if (this.#closed || !this.kernel) return;
+    const line = formatKernelLine(record, { node: this.node, bootTimeMs: options.bootTimeMs });
+    this.#queue.push(line, Buffer.byteLength(line) + 1);
+    this.#schedulePump();
+    this.#options.onChange?.();
+  }
+
   /** The counters now. */
   stats(): LogShipperStats {
     return {
@@ -135,6 +164,7 @@ export class LogShipper {
       sent: this.#sent,
       dropped: this.#droppedReported + this.#queue.dropped,
       lastError: this.#lastError,
+      kernel: this.kernelNote,
     };
   }
 

@@ -107,6 +107,7 @@ test("the LogDestinationStatus resources follow the destinations", async () => {
     sent: 5,
     dropped: 0,
     lastError: null,
+    kernel: null,
   });
   await until(
     () => /ECONNREFUSED/.test(store.get(LogDestinationStatus, down)?.spec.lastError ?? ""),

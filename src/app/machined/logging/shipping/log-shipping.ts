@@ -1,4 +1,6 @@
+import type { KmsgRecord } from "../../../../pkg/linux/index.ts";
 import type { Logger, ResourceStore } from "../../../../runtime/index.ts";
+import { KernelLogSource, type KmsgReader } from "../kernel-log-source.ts";
 import type { LogEntry } from "../log-entry.ts";
 import { LogDestinationStatus } from "./log-destination-status.ts";
 import {
@@ -29,7 +31,19 @@ export interface LogShippingOptions {
   statusIntervalMs?: number;
   /** Entries held until the first `apply` (default {@link DEFAULT_BOOT_BACKLOG_LINES}); 0 keeps none. */
   bootBacklogLines?: number;
+  /**
+   * Where kernel messages come from, for destinations with `kernel: true`: on `metal` the node's own
+   * /dev/kmsg (`open` replaces it in tests); on `container` none, since /dev/kmsg there is the
+   * host's kernel log, which is not the node's to read or ship. Absent: as `container`.
+   */
+  kernel?: { platform: "metal" | "container"; open?: () => KmsgReader; pollMs?: number };
 }
+
+/** What a kernel destination's status says on a platform whose kernel log is not the node's. */
+export const KERNEL_NOT_SHIPPED_ON_CONTAINER =
+  "not shipped: on the container platform /dev/kmsg is the host's kernel log, which the node does not read";
+/** What a kernel destination's status says while kernel messages flow. */
+export const KERNEL_SHIPPED = "shipped from /dev/kmsg";
 
 /**
  * The log shippers of a node, one per `logging.destinations[]` entry: `offer` (from the
@@ -54,6 +68,11 @@ export class LogShipping {
   #closed = false;
   /** Entries before the first apply; undefined afterwards. */
   #backlog: { serviceId: string; entry: LogEntry }[] | undefined = [];
+  #kernelSource: KernelLogSource | undefined;
+  /** Why kernel messages cannot be read (set once opening /dev/kmsg failed), for the status. */
+  #kernelFailure: string | undefined;
+  /** The wall-clock time of boot, which dates kernel records (stamped in µs since boot). */
+  readonly #bootTimeMs = Date.now() - Number(process.hrtime.bigint() / 1_000_000n);
 
   constructor(options: LogShippingOptions = {}) {
     this.#options = options;
@@ -71,6 +90,13 @@ export class LogShipping {
       return;
     }
     for (const { shipper } of this.#shippers.values()) shipper.offer(serviceId, entry);
+  }
+
+  /** Hands one kernel message to every destination that asked for them. Never throws. */
+  offerKernel(record: KmsgRecord): void {
+    if (this.#closed) return;
+    for (const { shipper } of this.#shippers.values())
+      shipper.offerKernel(record, { bootTimeMs: this.#bootTimeMs });
   }
 
   /**
@@ -115,6 +141,7 @@ export class LogShipping {
     const backlog = this.#backlog;
     this.#backlog = undefined;
     for (const { serviceId, entry } of backlog ?? []) this.offer(serviceId, entry);
+    this.#feedKernel();
     this.#changed();
     await Promise.all(closing);
   }
@@ -129,11 +156,44 @@ export class LogShipping {
     if (this.#closed) return;
     this.#closed = true;
     this.#backlog = undefined;
+    this.#kernelSource?.close();
     clearTimeout(this.#statusTimer);
     const shippers = [...this.#shippers.values()];
     this.#shippers.clear();
     await Promise.all(shippers.map(({ shipper }) => shipper.close()));
     await this.#publishing;
+  }
+
+  /**
+   * Starts reading the kernel's log the first time a destination asks for it (from the oldest
+   * record the ring still holds, so the boot is shipped too), and says in each kernel destination's
+   * status whether it gets them. The reader then stays open: closing it and opening it again for a
+   * later destination would ship the whole ring a second time to the others.
+   */
+  #feedKernel(): void {
+    const kernelShippers = [...this.#shippers.values()].map(({ shipper }) => shipper).filter((s) => s.kernel);
+    if (kernelShippers.length === 0) return;
+    const kernel = this.#options.kernel;
+    if (kernel?.platform !== "metal") {
+      for (const shipper of kernelShippers) shipper.kernelNote = KERNEL_NOT_SHIPPED_ON_CONTAINER;
+      return;
+    }
+    if (!this.#kernelSource && this.#kernelFailure === undefined) {
+      this.#kernelSource = new KernelLogSource({
+        onRecord: (record) => this.offerKernel(record),
+        onError: (error) => {
+          this.#kernelFailure = `not shipped: cannot read /dev/kmsg: ${error.message}`;
+          for (const { shipper } of this.#shippers.values())
+            if (shipper.kernel) shipper.kernelNote = this.#kernelFailure;
+          this.#report("error", `Kernel messages not shipped: ${error.message}`, "/dev/kmsg");
+          this.#changed();
+        },
+        ...(kernel.open ? { open: kernel.open } : {}),
+        ...(kernel.pollMs === undefined ? {} : { pollMs: kernel.pollMs }),
+      });
+      if (!this.#kernelSource.start()) this.#kernelSource = undefined;
+    }
+    for (const shipper of kernelShippers) shipper.kernelNote = this.#kernelFailure ?? KERNEL_SHIPPED;
   }
 
   #report(level: "info" | "error", message: string, endpoint: string): void {

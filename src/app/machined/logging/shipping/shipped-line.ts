@@ -1,3 +1,4 @@
+import type { KmsgRecord } from "../../../../pkg/linux/index.ts";
 import type { LogEntry } from "../log-entry.ts";
 
 /**
@@ -12,6 +13,8 @@ export interface ShippedLine {
   seq: number;
   msg: string;
   node: string;
+  /** Only on kernel messages (`service` "kernel"): the syslog level, `err`, `info`… */
+  level?: string;
   /** Only on the marker that reports lines dropped while the collector was unreachable. */
   dropped?: number;
 }
@@ -25,6 +28,30 @@ export function formatShippedLine(serviceId: string, entry: LogEntry, options: {
     seq: entry.seq,
     msg: entry.line,
     node: options.node,
+  };
+  return JSON.stringify(line);
+}
+
+/** The `service` (and `stream`) of the kernel's messages as shipped. */
+export const KERNEL_SERVICE = "kernel";
+
+/**
+ * The JSON text of one kernel message, shaped as a service line so that a collector needs no second
+ * parser: `service` and `stream` are "kernel", `seq` is the kernel's own record number (a gap is
+ * records the kernel overwrote before they were read), `time` the record's stamp since boot added to
+ * `bootTimeMs`, and `level` its syslog level. A userland line written to /dev/kmsg keeps its
+ * `facility` number, so it is not mistaken for the kernel's.
+ */
+export function formatKernelLine(record: KmsgRecord, options: { node: string; bootTimeMs: number }): string {
+  const line: ShippedLine & { facility?: number } = {
+    time: new Date(options.bootTimeMs + Math.floor(record.timestampUs / 1000)).toISOString(),
+    service: KERNEL_SERVICE,
+    stream: KERNEL_SERVICE,
+    seq: record.seq,
+    msg: record.message,
+    node: options.node,
+    level: record.level,
+    ...(record.facility === 0 ? {} : { facility: record.facility }),
   };
   return JSON.stringify(line);
 }
