@@ -1,5 +1,5 @@
-import { SteleError } from "../../machinery/errors.ts";
 import { type BootPartition, partitionDevicePath } from "../../machinery/boot/boot-record.ts";
+import { SteleError } from "../../machinery/errors.ts";
 
 /** The first bytes of a squashfs image (its superblock magic, little-endian `0x73717368`). */
 export const SQUASHFS_MAGIC = "hsqs";

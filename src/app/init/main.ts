@@ -9,6 +9,12 @@
  */
 import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync, writeSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
+import {
+  BOOT_RECORD_PATH,
+  type BootRecord,
+  mediumOf,
+  writeBootRecord,
+} from "../../machinery/boot/boot-record.ts";
 import { isSteleError, SteleError } from "../../machinery/errors.ts";
 import { readGpt } from "../../pkg/gpt/index.ts";
 import {
@@ -19,7 +25,6 @@ import {
   mount,
   reboot,
 } from "../../pkg/linux/index.ts";
-import { BOOT_RECORD_PATH, type BootRecord, mediumOf, writeBootRecord } from "../../machinery/boot/boot-record.ts";
 import { findRootDevice, type ProbedPartition } from "./find-root-device.ts";
 import { INITRAMFS_MODULES_DIR, INITRAMFS_MODULES_ORDER, NEWROOT } from "./initramfs-layout.ts";
 import { parseKernelCmdline } from "./kernel-cmdline.ts";

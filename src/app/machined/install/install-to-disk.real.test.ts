@@ -19,10 +19,10 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
+import type { BootRecord } from "../../../machinery/boot/boot-record.ts";
 import { PartitionType, readGpt, SteleLabel, writeGpt } from "../../../pkg/gpt/index.ts";
 import { attachLoopDevice } from "../../../pkg/linux/index.ts";
 import { decodeUpgradeState, readMeta } from "../../../pkg/meta/index.ts";
-import type { BootRecord } from "../../../machinery/boot/boot-record.ts";
 import type { LoadedConfig } from "../config/config-store.ts";
 import { installToDisk } from "./install-to-disk.ts";
 import { systemInstallCalls } from "./system-install-calls.ts";

@@ -4,8 +4,8 @@ import { mkdtempSync, rmSync, truncateSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
-import { openBlockIo, PartitionType, writeGpt } from "../../../pkg/gpt/index.ts";
 import type { BootRecord } from "../../../machinery/boot/boot-record.ts";
+import { openBlockIo, PartitionType, writeGpt } from "../../../pkg/gpt/index.ts";
 import type { LoadedConfig } from "../config/config-store.ts";
 import { type InstallCalls, installToDisk } from "./install-to-disk.ts";
 

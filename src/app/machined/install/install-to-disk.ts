@@ -1,3 +1,4 @@
+import type { BootRecord } from "../../../machinery/boot/boot-record.ts";
 import { SteleError } from "../../../machinery/errors.ts";
 import {
   type BlockIo,
@@ -9,7 +10,6 @@ import {
   writeGpt,
 } from "../../../pkg/gpt/index.ts";
 import { encodeUpgradeState, writeMeta } from "../../../pkg/meta/index.ts";
-import type { BootRecord } from "../../../machinery/boot/boot-record.ts";
 import type { LoadedConfig } from "../config/config-store.ts";
 import type { Ext4Format } from "../storage/ext4.ts";
 import { installLayout } from "./boot-slot-size.ts";

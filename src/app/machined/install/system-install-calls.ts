@@ -10,10 +10,10 @@ import {
 } from "node:fs";
 import { basename, join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { partitionDevicePath } from "../../../machinery/boot/boot-record.ts";
 import { SteleError } from "../../../machinery/errors.ts";
 import { type BlockIo, openBlockIo } from "../../../pkg/gpt/index.ts";
 import { mount, rereadPartitions, sync, umount2 } from "../../../pkg/linux/index.ts";
-import { partitionDevicePath } from "../../../machinery/boot/boot-record.ts";
 import { ConfigStore } from "../config/config-store.ts";
 import { formatExt4 } from "../storage/ext4.ts";
 import type { InstallCalls } from "./install-to-disk.ts";

@@ -1,9 +1,9 @@
 import { mkdirSync, readFileSync } from "node:fs";
 import { hostname as osHostname } from "node:os";
 import { join } from "node:path";
+import { BOOT_RECORD_PATH, type BootRecord, readBootRecord } from "../../../machinery/boot/boot-record.ts";
 import { SteleError } from "../../../machinery/errors.ts";
 import { clearCloseOnExec, execve, reboot, sethostname, sync } from "../../../pkg/linux/index.ts";
-import { BOOT_RECORD_PATH, type BootRecord, readBootRecord } from "../../../machinery/boot/boot-record.ts";
 import type { LoadedConfig } from "../config/config-store.ts";
 import type { InstallCalls } from "../install/install-to-disk.ts";
 import { type InstallOutcome, metalInstaller } from "../install/metal-installer.ts";

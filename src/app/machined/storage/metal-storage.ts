@@ -1,9 +1,9 @@
 import { closeSync, mkdirSync, openSync, readSync } from "node:fs";
 import { join } from "node:path";
+import { type BootRecord, partitionDevicePath } from "../../../machinery/boot/boot-record.ts";
 import { SteleError } from "../../../machinery/errors.ts";
 import { type GptPartition, readGpt, SteleLabel } from "../../../pkg/gpt/index.ts";
 import { type MountOptions, mount, readMountinfo, sync, umount2 } from "../../../pkg/linux/index.ts";
-import { type BootRecord, partitionDevicePath } from "../../../machinery/boot/boot-record.ts";
 import {
   EXT4_PROBE_LENGTH,
   EXT4_PROBE_OFFSET,
