@@ -6,6 +6,7 @@ import { ControllerRuntime } from "../../runtime/index.ts";
 import { MACHINE_SOCKET_NAME, MachineServer } from "./api/machine-server.ts";
 import type { LoadedConfig } from "./config/config-store.ts";
 import {
+  ConsoleStatus,
   consoleService,
   READER_SOCKET_NAME,
   ReaderServer,
@@ -85,6 +86,8 @@ export async function runMachined(options: RunMachinedOptions): Promise<RunningM
         });
   const metal =
     platform.mode === "metal" ? startMetalNetwork(platform, initialConfig?.text, consoleStream) : undefined;
+  // What machined's own screen on the console's terminal shows (metal only), fed by the logs too.
+  const consoleStatus = metal ? new ConsoleStatus() : undefined;
   // Shipping belongs to machined (it writes status resources and logs its failures there), which
   // exists only after the log manager; machined logs nothing before its constructor returns.
   let shipping: LogShipping | undefined;
@@ -95,6 +98,7 @@ export async function runMachined(options: RunMachinedOptions): Promise<RunningM
     ring: { maxBytes: ringBytes(initialConfig?.text ?? storedConfigText(platform.paths.state)) },
     onEntry: (id, entry) => {
       consoleStream?.write(`${id}: ${entry.line}\n`);
+      consoleStatus?.offerLog(id, entry.line);
       shipping?.offer(id, entry);
     },
   });
@@ -102,16 +106,19 @@ export async function runMachined(options: RunMachinedOptions): Promise<RunningM
     platform,
     logs,
     initialConfig,
-    // On metal the console's virtual terminal shows the dashboard, read through the reader socket.
-    services: metal
-      ? withConsoleService(
-          options.services,
-          consoleService({
-            readerSocket: join(platform.paths.run, READER_SOCKET_NAME),
-            cmdline: metal.cmdline,
-          }),
-        )
-      : options.services,
+    // On metal the console's virtual terminal shows machined's screen, and on a key the dashboard,
+    // which reads through the reader socket.
+    services:
+      metal && consoleStatus
+        ? withConsoleService(
+            options.services,
+            consoleService({
+              status: consoleStatus,
+              readerSocket: join(platform.paths.run, READER_SOCKET_NAME),
+              cmdline: metal.cmdline,
+            }),
+          )
+        : options.services,
     ...(options.etcd ? { etcd: options.etcd } : {}),
   });
   shipping = machined.shipping;
@@ -125,6 +132,7 @@ export async function runMachined(options: RunMachinedOptions): Promise<RunningM
     hardening.register(hardeningController({ cmdline: metal.cmdline, lockModules: true }));
     hardening.start();
     stopNetworkWatch = watchConfigNetwork(machined, metal, consoleStream);
+    const stopConsoleStatus = consoleStatus?.watch(machined);
     const stopDhcpWatch = watchDhcpNetwork(metal.dhcp, machined.store, {
       clock: monotonicClock,
       owner: "machined",
@@ -132,6 +140,7 @@ export async function runMachined(options: RunMachinedOptions): Promise<RunningM
     });
     const stopConfigWatch = stopNetworkWatch;
     stopNetworkWatch = () => {
+      stopConsoleStatus?.();
       stopConfigWatch();
       stopDhcpWatch();
       metal.dhcp.close();

@@ -37,7 +37,7 @@ export function reportBootProgress(machined: BootProgressSource, write: (line: s
         } else if (payload.kind === "machine-status" && payload.stage !== "booting") {
           const now =
             payload.stage === "maintenance"
-              ? "maintenance mode: waiting for a machine configuration; apid prints the API certificate fingerprint, the console dashboard (Alt+F2) the command to apply one"
+              ? "maintenance mode: waiting for a machine configuration; apid prints the API certificate fingerprint, the console (Alt+F2) shows it with the command to apply one"
               : payload.stage === "running"
                 ? payload.ready
                   ? "ready"

@@ -2,7 +2,9 @@ import { existsSync } from "node:fs";
 import { basename, join } from "node:path";
 import { BUNDLE_FILE } from "../../../pkg/process/program-command.ts";
 import type { Service } from "../system/service.ts";
-import { type TtyCalls, TtyRunner } from "./tty-runner.ts";
+import { ConsoleRunner } from "./console-runner.ts";
+import type { ConsoleViewSource } from "./console-status.ts";
+import type { TtyCalls } from "./tty-calls.ts";
 
 /** The console dashboard's service id (`stelectl logs dashboard` shows why it restarted). */
 export const CONSOLE_SERVICE_ID = "dashboard";
@@ -20,6 +22,8 @@ const SOURCE_ROOT = join(import.meta.dirname, "..", "..", "..");
 export interface ConsoleServiceOptions {
   /** machined's local read-only socket (ReaderServer), the dashboard's only way to the node. */
   readerSocket: string;
+  /** What machined's own screen shows until a key starts the dashboard (a `ConsoleStatus`). */
+  status: ConsoleViewSource;
   /** The kernel command line: `stele.dashboard.disabled=1` skips the service. */
   cmdline: string;
   /** Default {@link CONSOLE_VT}. */
@@ -32,12 +36,15 @@ export interface ConsoleServiceOptions {
 }
 
 /**
- * The console dashboard of a metal node as a supervised service: `stelectl dashboard
- * --local-socket <reader.sock>`, the same program as on an operator's laptop, run on /dev/tty2
- * (switched on screen; the kernel's messages stay on tty1) with TERM=linux, and restarted whenever it
- * exits (q or Ctrl-C restarts it: a console has no shell to fall back to). Skipped on a machine
- * without virtual terminals (serial console only) and when the kernel command line disables it.
- * The container platform never adds it: its node has no console of its own.
+ * The console of a metal node as a supervised service, on /dev/tty2 (switched on screen; the
+ * kernel's messages stay on tty1): machined's own plain-text screen (name, stage, addresses, and in
+ * maintenance mode the fingerprint and the apply-config command), and on a key press the dashboard,
+ * `stelectl dashboard --local-socket <reader.sock>`, the same program as on an operator's laptop,
+ * with TERM=linux; quitting it brings the screen back. The dashboard (≈ 100 MB PSS, see
+ * {@link CONSOLE_NODE_FLAGS}) runs only while someone uses it: a 512 MiB worker, or a VM nobody
+ * looks at, pays nothing for it. Skipped on a machine without virtual terminals (serial console
+ * only) and when the kernel command line disables it. The container platform never adds it: its
+ * node has no console of its own.
  */
 export function consoleService(options: ConsoleServiceOptions): Service {
   const vt = options.vt ?? CONSOLE_VT;
@@ -46,10 +53,11 @@ export function consoleService(options: ConsoleServiceOptions): Service {
   const [command = process.execPath, ...prefix] = options.stelectl ?? stelectlCommand();
   return {
     id: CONSOLE_SERVICE_ID,
-    runner: new TtyRunner({
+    runner: new ConsoleRunner({
       tty,
       vt,
       kernelVt: KERNEL_VT,
+      status: options.status,
       command,
       args: [...prefix, "dashboard", "--local-socket", options.readerSocket],
       // Nothing of machined's environment: the dashboard needs a terminal type and a clock zone only.
@@ -57,7 +65,7 @@ export function consoleService(options: ConsoleServiceOptions): Service {
       ...(options.calls ? { calls: options.calls } : {}),
     }),
     restart: "always",
-    // A key press that quits it brings it back at once; a crash loop still slows down.
+    // The run ends only when the terminal fails (quitting the dashboard does not): retried slower.
     backoff: { initialMs: 250, maxMs: 5_000, resetAfterMs: 10_000 },
     stopTimeoutMs: 2_000,
     skip: () => {
