@@ -18,7 +18,16 @@ import {
 } from "../../machinery/image/index.ts";
 
 const MAIN = fileURLToPath(new URL("../main.ts", import.meta.url));
-const FILES = ["rootfs.sqsh", "etcd.oci.tar", "vmlinuz", "initramfs.zst"];
+const FILES = [
+  "rootfs.sqsh",
+  "etcd.oci.tar",
+  "vmlinuz",
+  "initramfs.zst",
+  `stele-${STELE_VERSION}-amd64.efi`,
+  `stele-${STELE_VERSION}-amd64.iso`,
+  `stele-${STELE_VERSION}-amd64.raw`,
+  `stele-${STELE_VERSION}-amd64.raw.zst`,
+];
 
 function stelectl(
   args: readonly string[],
@@ -132,8 +141,9 @@ describe("stelectl image build, then verify", { timeout: 600_000 }, () => {
     for (const file of FILES)
       assert.match(
         releaseBuild.stdout,
-        new RegExp(`^${file.replace(".", "\\.")} +[0-9.]+ MB +[0-9a-f]{16}$`, "m"),
+        new RegExp(`^${file.replaceAll(".", "\\.")} +[0-9.]+ MB +[0-9a-f]{16}$`, "m"),
       );
+    assert.match(releaseBuild.stdout, /^bootable ISO: [0-9.]+ MB \(goal ≤ 60 MB\)$/m);
     assert.match(releaseBuild.stdout, /signed by acme-release \(key id [0-9a-f]{64}\)/);
     assert.doesNotMatch(releaseBuild.stderr, /warning/);
     const manifest = JSON.parse(await readFile(join(release, IMAGE_MANIFEST_FILE), "utf8")) as ImageManifest;
@@ -143,6 +153,10 @@ describe("stelectl image build, then verify", { timeout: 600_000 }, () => {
       FILES,
     );
     assert.ok(manifest.inputs.debs.some((deb) => deb.name === "containerd"));
+    assert.ok(
+      manifest.inputs.debs.some((deb) => deb.name === "systemd-boot-efi"),
+      "the UKI's stub is an input",
+    );
     assert.match(manifest.inputs.kernel.name, /^linux-image-.*cloud-amd64$/);
   });
 
@@ -159,7 +173,7 @@ describe("stelectl image build, then verify", { timeout: 600_000 }, () => {
     assert.match(
       byKey.stdout,
       new RegExp(
-        `^OK: .*Stele ${STELE_VERSION.replaceAll(".", "\\.")}, 4 files intact, signed by acme-release`,
+        `^OK: .*Stele ${STELE_VERSION.replaceAll(".", "\\.")}, ${FILES.length} files intact, signed by acme-release`,
       ),
     );
 

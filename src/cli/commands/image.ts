@@ -2,7 +2,15 @@ import { copyFile, link, mkdir, rm } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
 import type { Command } from "commander";
 import { parseAllDocuments } from "yaml";
-import { ensureBootImages, INITRAMFS_FILE, readBootManifest, VMLINUZ_FILE } from "../../imager/boot/index.ts";
+import { INITRAMFS_FILE, readBootManifest, VMLINUZ_FILE } from "../../imager/boot/index.ts";
+import {
+  ensureDiskImages,
+  ISO_FILE,
+  RAW_FILE,
+  RAW_ZST_FILE,
+  readDiskManifest,
+  UKI_FILE,
+} from "../../imager/disk/index.ts";
 import { ETCD_IMAGE_FILE, ROOTFS_FILE, readImagesManifest } from "../../imager/index.ts";
 import { findRepoRoot } from "../../imager/repo-root.ts";
 import { TrustedKeysConfigSchema } from "../../machinery/config/schema/trusted-keys-config.ts";
@@ -25,8 +33,23 @@ import {
 import { collect, readInputFile } from "../input.ts";
 import { SECRET_FILE_MODE, writeOutputFiles } from "../output-files.ts";
 
-/** The files of a Stele image, in the order the manifest lists them. */
-const IMAGE_OUTPUTS = [ROOTFS_FILE, ETCD_IMAGE_FILE, VMLINUZ_FILE, INITRAMFS_FILE] as const;
+/**
+ * The files of a Stele image, in the order the manifest lists them: the node images, the kernel and
+ * initramfs (direct boot, PXE), then the bootable media (UKI, ISO, raw disk and its .zst).
+ */
+const IMAGE_OUTPUTS = [
+  ROOTFS_FILE,
+  ETCD_IMAGE_FILE,
+  VMLINUZ_FILE,
+  INITRAMFS_FILE,
+  UKI_FILE,
+  ISO_FILE,
+  RAW_FILE,
+  RAW_ZST_FILE,
+] as const;
+
+/** The size goal of the bootable ISO (issue V1), printed beside its size so a regression shows. */
+const ISO_GOAL_MB = 60;
 
 /**
  * Registers `stelectl image …`: build a signed image into a directory, verify one, and make a
@@ -38,7 +61,9 @@ export function registerImageCommands(program: Command): void {
 
   image
     .command("build")
-    .description("Build the node image (rootfs, etcd image, kernel, initramfs) into a directory and sign it")
+    .description(
+      "Build the node image (rootfs, etcd image, kernel, initramfs, UKI, ISO, raw disk) into a directory and sign it",
+    )
     .requiredOption("--output-dir <dir>", "directory to put the image files and stele-image.json(.sig) in")
     .option("--signing-key <file>", "Ed25519 private key (PEM) to sign with (default: the development key)")
     .option(
@@ -99,13 +124,14 @@ async function buildImage(options: BuildOptions): Promise<void> {
   const buildDir = resolve(options.buildDir ?? join(findRepoRoot(import.meta.dirname), "_out", "images"));
   const progress = (message: string) => process.stderr.write(`${message}\n`);
 
-  await ensureBootImages({ outputDir: buildDir, onProgress: progress });
+  await ensureDiskImages({ outputDir: buildDir, onProgress: progress });
   const node = await readImagesManifest(buildDir);
   const boot = await readBootManifest(buildDir);
-  if (node === undefined || boot === undefined) {
+  const disk = await readDiskManifest(buildDir);
+  if (node === undefined || boot === undefined || disk === undefined) {
     throw new SteleError(
       "failed-precondition",
-      `Image manifests missing: no images.json or boot.json in ${buildDir} after the build`,
+      `Image manifests missing: no images.json, boot.json or disk.json in ${buildDir} after the build`,
       "Another build replaced the images meanwhile: run the build again",
     );
   }
@@ -116,7 +142,8 @@ async function buildImage(options: BuildOptions): Promise<void> {
     for (const file of IMAGE_OUTPUTS) await linkOrCopy(join(buildDir, file), join(outputDir, file));
   }
   const inputs: ImageInputs = {
-    debs: node.inputs.debs,
+    // systemd-stub (the UKI's EFI program) is a Debian package of the image like the rootfs's.
+    debs: [...node.inputs.debs, disk.inputs.stub],
     node: node.inputs.node,
     bundle: node.inputs.bundle,
     nodeModules: { sha256: node.inputs.nodeModules.sha256 },
@@ -135,10 +162,16 @@ async function buildImage(options: BuildOptions): Promise<void> {
   // The manifest hashes what is in the output directory; it must be what the build recorded, or
   // another build replaced a file between the build and the copy.
   const built = new Map(
-    [node.outputs.rootfs, node.outputs.etcdImage, boot.outputs.kernel, boot.outputs.initramfs].map((o) => [
-      o.file,
-      o.sha256,
-    ]),
+    [
+      node.outputs.rootfs,
+      node.outputs.etcdImage,
+      boot.outputs.kernel,
+      boot.outputs.initramfs,
+      disk.outputs.uki,
+      disk.outputs.iso,
+      disk.outputs.raw,
+      disk.outputs.rawZst,
+    ].map((o) => [o.file, o.sha256]),
   );
   const changed = signed.manifest.outputs.filter((o) => built.get(o.file) !== o.sha256).map((o) => o.file);
   if (changed.length > 0) {
@@ -154,6 +187,7 @@ async function buildImage(options: BuildOptions): Promise<void> {
   process.stdout.write(
     table([["FILE", "SIZE", "SHA256"], ...rows, ["total", megabytes(sum(signed.manifest.outputs)), ""]]),
   );
+  process.stdout.write(`bootable ISO: ${megabytes(disk.outputs.iso.size)} (goal ≤ ${ISO_GOAL_MB} MB)\n`);
   process.stdout.write(
     `Stele ${STELE_VERSION} signed by ${name} (key id ${key.keyId}): ${signed.manifestFile}, ${signed.signatureFile}\n`,
   );

@@ -8,14 +8,29 @@
 export const KERNEL_METAPACKAGE = "linux-image-cloud-amd64";
 
 /**
- * The kernel modules a node needs under QEMU (virtio disk and network, the squashfs root, loop
- * devices and overlayfs for containerd). Debian 13's cloud kernel builds
- * virtio_ring, virtio, virtio_pci and its legacy/modern helpers in (modules.builtin), so they are
- * not here; the builder drops any name the kernel has built in and fails on one it lacks.
- * Only what the platform needs: their dependencies (failover, net_failover for virtio_net …) and
- * the load order come from the kernel's own module metadata (src/pkg/kmod), at build time.
+ * The kernel modules a node needs: virtio disk and network (QEMU, clouds), the disks a real or
+ * UEFI machine boots from (AHCI/SATA disks and CD-ROMs through sd_mod and sr_mod, virtio-scsi,
+ * NVMe), efivarfs (stage 1 reads systemd-stub's LoaderDevicePartUUID from it), the squashfs root,
+ * loop devices (a root partition on a CD-ROM is mounted through one) and overlayfs for containerd.
+ * Debian 13's cloud kernel builds virtio_ring, virtio, virtio_pci and nvme in (modules.builtin), so
+ * the builder drops them and fails on a name the kernel lacks. isofs is not needed: the root is the
+ * squashfs partition, never a file on the ISO 9660 tree. Only what the platform needs: their
+ * dependencies (failover, net_failover for virtio_net, libahci and libata for ahci, cdrom for sr_mod
+ * …) and the load order come from the kernel's own module metadata (src/pkg/kmod), at build time.
  */
-export const BOOT_MODULES = ["virtio_net", "virtio_blk", "squashfs", "loop", "overlay"] as const;
+export const BOOT_MODULES = [
+  "virtio_net",
+  "virtio_blk",
+  "virtio_scsi",
+  "ahci",
+  "nvme",
+  "sd_mod",
+  "sr_mod",
+  "efivarfs",
+  "squashfs",
+  "loop",
+  "overlay",
+] as const;
 
 /** The kernel in an output directory, for direct boot (`qemu -kernel`) and PXE. */
 export const VMLINUZ_FILE = "vmlinuz";

@@ -8,5 +8,11 @@ export {
   detectAccelerator,
 } from "./detect-accelerator.ts";
 export { freeTcpPort } from "./free-tcp-port.ts";
-export { type Accelerator, type QemuDrive, type QemuVmSpec, qemuArgs } from "./qemu-args.ts";
+export {
+  type Accelerator,
+  type QemuDrive,
+  type QemuFirmware,
+  type QemuVmSpec,
+  qemuArgs,
+} from "./qemu-args.ts";
 export { type QemuVm, type StartQemuVmOptions, startQemuVm } from "./qemu-vm.ts";

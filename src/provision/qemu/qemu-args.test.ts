@@ -61,3 +61,36 @@ test("no NIC unless asked; host forwards give a virtio NIC on user networking, b
     code: "invalid-argument",
   });
 });
+
+test("boots through UEFI firmware on q35: OVMF code read-only and the VM's own variable store as pflash", () => {
+  const firmware = { code: "/usr/share/OVMF/OVMF_CODE_4M.fd", vars: "/vm/vars.fd" };
+  const args = qemuArgs({ firmware, drives: [{ file: "/img/stele.raw" }] }, "tcg");
+  assert.equal(value(args, "-machine"), "q35");
+  const drives = args.filter((_, i) => args[i - 1] === "-drive");
+  assert.deepEqual(drives, [
+    "if=pflash,format=raw,unit=0,readonly=on,file=/usr/share/OVMF/OVMF_CODE_4M.fd",
+    "if=pflash,format=raw,unit=1,file=/vm/vars.fd",
+    "file=/img/stele.raw,if=virtio,format=raw",
+  ]);
+  for (const flag of ["-kernel", "-initrd", "-append"]) assert.ok(!args.includes(flag), flag);
+});
+
+test("attaches an ISO as a CD-ROM and a disk as NVMe when asked", () => {
+  const firmware = { code: "/fw/code.fd", vars: "/fw/vars.fd" };
+  const args = qemuArgs(
+    { firmware, cdrom: "/img/stele.iso", drives: [{ file: "/img/disk.raw", interface: "nvme" }] },
+    "tcg",
+  );
+  assert.ok(args.includes("file=/img/stele.iso,media=cdrom,format=raw,readonly=on"), args.join(" "));
+  assert.ok(args.includes("file=/img/disk.raw,if=none,id=nvme0,format=raw"), args.join(" "));
+  assert.equal(value(args, "-device"), "nvme,drive=nvme0,serial=stele0");
+});
+
+test("refuses a VM with nothing to boot, a kernel without initramfs, and commas in firmware paths", () => {
+  assert.throws(() => qemuArgs({ drives: [{ file: "/img/disk.raw" }] }, "tcg"), /nothing to boot/);
+  assert.throws(() => qemuArgs({ kernel: "/img/vmlinuz" }, "tcg"), /a kernel without an initramfs/);
+  assert.throws(() => qemuArgs({ firmware: { code: "/a,b.fd", vars: "/v.fd" } }, "tcg"), {
+    code: "invalid-argument",
+    message: /Invalid firmware path for QEMU/,
+  });
+});

@@ -8,6 +8,11 @@ import { type Accelerator, type QemuVmSpec, qemuArgs } from "./qemu-args.ts";
 export interface StartQemuVmOptions extends QemuVmSpec {
   /** `auto` (the default) tries KVM and falls back to TCG (detectAccelerator). */
   accelerator?: Accelerator | "auto";
+  /**
+   * A kernel to try KVM with (detectAccelerator) when the VM boots through firmware and has no
+   * `kernel` of its own: the image's vmlinuz. Without either, `auto` means TCG.
+   */
+  probeKernel?: string;
   /** A file that receives everything the serial console prints. */
   consoleLog?: string;
   qemuBinary?: string;
@@ -41,13 +46,16 @@ export interface QemuVm {
  */
 export async function startQemuVm(options: StartQemuVmOptions): Promise<QemuVm> {
   const wanted = options.accelerator ?? "auto";
+  const probeKernel = options.kernel ?? options.probeKernel;
   const accelerator: AcceleratorChoice =
-    wanted === "auto"
-      ? await detectAccelerator({
-          kernel: options.kernel,
-          ...(options.qemuBinary ? { qemuBinary: options.qemuBinary } : {}),
-        })
-      : { accelerator: wanted, reason: "chosen by the caller" };
+    wanted !== "auto"
+      ? { accelerator: wanted, reason: "chosen by the caller" }
+      : probeKernel === undefined
+        ? { accelerator: "tcg", reason: "no kernel to try KVM with (firmware boot without probeKernel)" }
+        : await detectAccelerator({
+            kernel: probeKernel,
+            ...(options.qemuBinary ? { qemuBinary: options.qemuBinary } : {}),
+          });
   const binary = options.qemuBinary ?? "qemu-system-x86_64";
   const startedAt = Date.now();
   const child: ChildProcess = spawn(binary, qemuArgs(options, accelerator.accelerator), {
