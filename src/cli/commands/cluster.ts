@@ -27,6 +27,18 @@ import {
   readClusterState,
   type WaitHealthy,
 } from "../../provision/container/index.ts";
+import {
+  asContainerState,
+  createQemuCluster,
+  destroyQemuCluster,
+  planQemuCluster,
+  type QemuClusterState,
+  qemuClusterByName,
+  qemuClusterStatus,
+  qemuClusterToDestroy,
+  qemuNetworkExists,
+  runClusterDhcpServer,
+} from "../../provision/qemu-cluster/index.ts";
 import { certificateFingerprint } from "../client/apid-contract.ts";
 import { mutualTlsCredentials, pinnedTlsCredentials } from "../client/channel-credentials.ts";
 import { describeRpcError } from "../client/describe-rpc-error.ts";
@@ -56,7 +68,20 @@ interface CreateOptions {
   imageDir?: string;
   waitTimeout: string;
   skipTeardownOnFailure: boolean;
+  provisioner: string;
+  memory?: string;
+  disk?: string;
+  boot?: string;
+  withTpm?: boolean;
 }
+
+/** The flags only the QEMU provisioner takes: given to the container one, they are an error, not ignored. */
+const QEMU_ONLY_FLAGS = [
+  ["memory", "--memory"],
+  ["disk", "--disk"],
+  ["boot", "--boot"],
+  ["withTpm", "--with-tpm"],
+] as const;
 
 /**
  * Registers `stelectl cluster create|show|destroy`: local clusters whose nodes are sandboxes of
@@ -94,6 +119,11 @@ export function registerClusterCommands(program: Command, options: ClusterComman
     )
     .option("--wait-timeout <duration>", "longest wait of each step (node start, apid, health)", "5m")
     .option("--skip-teardown-on-failure", "leave a failed cluster in place to debug it", false)
+    .option("--provisioner <name>", "container (namespaces on this machine) or qemu (VMs)", "container")
+    .option("--memory <MiB>", "qemu: RAM of each VM (default 1024)")
+    .option("--disk <GiB>", "qemu: size of each VM's disk, sparse (default 6)")
+    .option("--boot <how>", "qemu: uefi (OVMF, raw disk image; the default) or direct (kernel + initramfs)")
+    .option("--with-tpm", "qemu: give each VM a TPM 2.0 (swtpm)")
     .action(async (flags: CreateOptions, command: Command) => {
       await create(flags, command, options);
     });
@@ -104,6 +134,11 @@ export function registerClusterCommands(program: Command, options: ClusterComman
     .option("--name <name>", "cluster name", DEFAULT_CLUSTER_NAME)
     .option("--state-dir <dir>", "where cluster directories are kept", DEFAULT_CLUSTER_STATE_DIR)
     .action((flags: { name: string; stateDir: string }) => {
+      const qemu = qemuClusterToDestroy({ name: flags.name, stateDir: flags.stateDir });
+      if (qemu) {
+        showQemuCluster(qemu);
+        return;
+      }
       const plan = planCluster({ name: flags.name, stateDir: flags.stateDir, controlPlanes: 1, workers: 0 });
       const state = readClusterState(plan.clusterDir);
       if (!state) {
@@ -135,7 +170,21 @@ export function registerClusterCommands(program: Command, options: ClusterComman
     .option("--keep-state", "keep the cluster directory (configs, secrets, console logs)", false)
     .action(async (flags: { name: string; stateDir: string; keepState: boolean }, command: Command) => {
       requireRoot("Destroying a local cluster");
+      const qemu = qemuClusterToDestroy({ name: flags.name, stateDir: flags.stateDir });
       const { state, recorded } = clusterToDestroy({ name: flags.name, stateDir: flags.stateDir });
+      const qemuByName = qemuClusterByName({ name: flags.name, stateDir: flags.stateDir });
+      if (qemu || (!recorded && (await qemuNetworkExists(qemuByName)))) {
+        const progress = progressReporter();
+        await destroyQemuCluster(qemu ?? qemuByName, {
+          keepState: flags.keepState,
+          clientConfigPath: clientConfigPath(command),
+          progress,
+        });
+        progress(
+          `destroyed cluster ${flags.name}${flags.keepState ? ` (kept ${(qemu ?? qemuByName).clusterDir})` : ""}`,
+        );
+        return;
+      }
       if (!recorded && (await findLeftovers(state)).length === 0) {
         process.stderr.write(`cluster ${flags.name}: nothing to destroy (nothing of it on this host)\n`);
         return;
@@ -148,6 +197,32 @@ export function registerClusterCommands(program: Command, options: ClusterComman
       });
       progress(`destroyed cluster ${state.name}${flags.keepState ? ` (kept ${state.clusterDir})` : ""}`);
     });
+
+  // The QEMU cluster's DHCP server, started detached by create inside the cluster's network namespace.
+  cluster
+    .command("dhcp-server", { hidden: true })
+    .description("Serve the DHCP reservations of a QEMU cluster (started by cluster create)")
+    .requiredOption("--cluster-dir <dir>", "the cluster's directory")
+    .action(async (flags: { clusterDir: string }) => {
+      await runClusterDhcpServer({ clusterDir: flags.clusterDir });
+    });
+}
+
+/** `cluster show` of a QEMU cluster: its network, accelerator and VMs. */
+function showQemuCluster(state: QemuClusterState): void {
+  const accelerator = state.accelerator ? `  accelerator ${state.accelerator.accelerator}` : "";
+  process.stdout.write(
+    `cluster ${state.name}  provisioner qemu (${state.boot} boot, ${state.memoryMiB} MiB${state.withTpm ? ", TPM" : ""})${accelerator}  network ${state.cidr}  dir ${state.clusterDir}\n\n`,
+  );
+  const rows = qemuClusterStatus(state).map((node) => [
+    node.name,
+    node.role,
+    node.address,
+    node.mac,
+    node.qemuPid === undefined ? "-" : String(node.qemuPid),
+    node.running ? "running" : "stopped",
+  ]);
+  process.stdout.write(formatTable([["NAME", "ROLE", "ADDRESS", "MAC", "QEMU PID", "STATE"], ...rows]));
 }
 
 async function create(
@@ -155,6 +230,26 @@ async function create(
   command: Command,
   options: ClusterCommandsOptions,
 ): Promise<void> {
+  if (flags.provisioner === "qemu") {
+    await createQemu(flags, command, options);
+    return;
+  }
+  if (flags.provisioner !== "container") {
+    throw new SteleError(
+      "invalid-argument",
+      `Invalid --provisioner ${JSON.stringify(flags.provisioner)}: expected container or qemu`,
+      "use --provisioner container (namespaces on this machine) or --provisioner qemu (VMs)",
+    );
+  }
+  for (const [key, flag] of QEMU_ONLY_FLAGS) {
+    if (flags[key] !== undefined) {
+      throw new SteleError(
+        "invalid-argument",
+        `${flag} is a flag of the qemu provisioner: the container provisioner's nodes are not VMs`,
+        `add --provisioner qemu, or leave out ${flag}`,
+      );
+    }
+  }
   // Every flag is checked before anything is built or made.
   const plan = planCluster({
     name: flags.name,
@@ -197,6 +292,69 @@ async function create(
     const configPath = clientConfigPath(command);
     const configFlag = configPath === resolveClientConfigPath() ? "" : ` --stelectlconfig ${configPath}`;
     process.stdout.write(summary(created.state, { context: created.context, configFlag }));
+  } finally {
+    process.removeListener("SIGINT", interrupt);
+    process.removeListener("SIGTERM", interrupt);
+  }
+}
+
+/** `cluster create --provisioner qemu`: the same steps and summary as the container path, with VMs. */
+async function createQemu(
+  flags: CreateOptions,
+  command: Command,
+  options: ClusterCommandsOptions,
+): Promise<void> {
+  const plan = planQemuCluster({
+    name: flags.name,
+    controlPlanes: flags.controlplanes,
+    workers: flags.workers,
+    cidr: flags.cidr,
+    stateDir: flags.stateDir,
+    kubernetesVersion: flags.kubernetesVersion,
+    memory: flags.memory,
+    disk: flags.disk,
+    boot: flags.boot,
+    withTpm: flags.withTpm ?? false,
+  });
+  const patches = (list: string[], flag: string): Patch[] =>
+    list.map((argument) => {
+      const { text, source } = readPatchArgument(argument, flag);
+      return parsePatch(text, { source });
+    });
+  const waitTimeoutMs = parseDuration(flags.waitTimeout, { label: "--wait-timeout" });
+  const aborter = new AbortController();
+  const interrupt = () => aborter.abort();
+  process.once("SIGINT", interrupt);
+  process.once("SIGTERM", interrupt);
+  const progress = progressReporter();
+  try {
+    const created = await createQemuCluster(
+      {
+        plan,
+        patches: {
+          common: patches(flags.configPatch, "--config-patch"),
+          controlPlane: patches(flags.configPatchControlPlane, "--config-patch-control-plane"),
+          worker: patches(flags.configPatchWorker, "--config-patch-worker"),
+        },
+        clientConfigPath: clientConfigPath(command),
+        imagesDir: flags.imageDir ?? defaultImagesDir(),
+        waitTimeoutMs,
+        skipTeardownOnFailure: flags.skipTeardownOnFailure,
+        signal: aborter.signal,
+        progress,
+      },
+      { connect: connectClusterNodes, ...(options.waitHealthy ? { waitHealthy: options.waitHealthy } : {}) },
+    );
+    progress(`cluster ${plan.name} is healthy`);
+    const configPath = clientConfigPath(command);
+    const configFlag = configPath === resolveClientConfigPath() ? "" : ` --stelectlconfig ${configPath}`;
+    const accelerator = created.state.accelerator;
+    process.stdout.write(
+      summary(asContainerState(created.state), { context: created.context, configFlag }).replace(
+        "\nclient context:",
+        `\nVMs: ${plan.boot} boot, ${plan.memoryMiB} MiB each${plan.withTpm ? ", TPM 2.0" : ""}; accelerator: ${accelerator ? `${accelerator.accelerator} (${accelerator.reason})` : "unknown"}; consoles: ${plan.clusterDir}/nodes/*/console.log\nclient context:`,
+      ),
+    );
   } finally {
     process.removeListener("SIGINT", interrupt);
     process.removeListener("SIGTERM", interrupt);

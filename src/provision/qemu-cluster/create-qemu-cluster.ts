@@ -1,0 +1,540 @@
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import {
+  closeSync,
+  constants,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  statSync,
+  truncateSync,
+} from "node:fs";
+import { join } from "node:path";
+import { mintClientConfig, serializeClientConfig } from "../../machinery/client/index.ts";
+import { parsePatch } from "../../machinery/config/patch/parse-patch.ts";
+import { isSteleError, SteleError } from "../../machinery/errors.ts";
+import { generateSecretsBundle, serializeSecretsBundle } from "../../machinery/pki/index.ts";
+import { writeFilesAtomically } from "../../pkg/fs/write-files-atomically.ts";
+import { mergeClusterContext } from "../container/cluster-client-context.ts";
+import { type ClusterPatches, generateClusterConfigs } from "../container/cluster-configs.ts";
+import { findNetworkConflicts } from "../container/cluster-network.ts";
+import type { ConnectClusterNodes, HealthWaitTarget, WaitHealthy } from "../container/cluster-node-api.ts";
+import { DEFAULT_WAIT_TIMEOUT_MS, waitMachinesReady } from "../container/create-cluster.ts";
+import { isRunning } from "../container/host-processes.ts";
+import { readMaintenanceFingerprint } from "../container/maintenance-fingerprint.ts";
+import type { Progress } from "../container/progress-reporter.ts";
+import { runCommand } from "../container/run-command.ts";
+import { waitUntil } from "../container/wait-until.ts";
+import { type AcceleratorChoice, detectAccelerator } from "../qemu/detect-accelerator.ts";
+import { steleEntry } from "../sandbox/keeper-command.ts";
+import { destroyQemuCluster } from "./destroy-qemu-cluster.ts";
+import { findOvmfFirmware } from "./ovmf-firmware.ts";
+import type { QemuClusterPlan } from "./qemu-cluster-plan.ts";
+import {
+  asContainerPlan,
+  asContainerState,
+  initialQemuClusterState,
+  type QemuClusterState,
+  writeQemuClusterState,
+} from "./qemu-cluster-state.ts";
+import { createQemuNetwork } from "./qemu-network.ts";
+import { type QemuNodeBoot, qemuNodeArgs } from "./qemu-node-args.ts";
+import { swtpmArgs } from "./swtpm-args.ts";
+import { ensureVmImages, type VmImages } from "./vm-images.ts";
+
+/** Options of createQemuCluster. */
+export interface CreateQemuClusterOptions {
+  plan: QemuClusterPlan;
+  patches?: ClusterPatches;
+  clientConfigPath: string;
+  /** Where the images are built (`_out/images`). */
+  imagesDir: string;
+  imageCacheDir?: string;
+  waitTimeoutMs?: number;
+  skipTeardownOnFailure?: boolean;
+  signal?: AbortSignal;
+  progress?: Progress;
+}
+
+/** What createQemuCluster calls out to: the node API and health check are the CLI's. */
+export interface CreateQemuClusterDependencies {
+  connect: ConnectClusterNodes;
+  waitHealthy?: WaitHealthy;
+  ensureImages?: typeof ensureVmImages;
+  detect?: (options: { kernel: string }) => Promise<AcceleratorChoice>;
+  run?: typeof runCommand;
+  qemuBinary?: string;
+}
+
+/** A created QEMU cluster: its recorded state and the context merged for it. */
+export interface CreatedQemuCluster {
+  state: QemuClusterState;
+  context: string;
+  renamedFrom?: string;
+}
+
+/** The per-cluster copies of the boot images, so a rebuild of `_out/images` never changes a running VM's disk. */
+const CLUSTER_ROOTFS = "rootfs.sqsh";
+
+/**
+ * Creates a local cluster of VMs and waits until it is healthy, in the container provisioner's
+ * steps: refuse an existing cluster or a network in use; generate secrets and configs; build the
+ * images; detect the accelerator; write the cluster dir (state file first, then per node its disks
+ * — a sparse copy of the raw image grown to `--disk` for UEFI, or the squashfs read-only and an
+ * empty data disk for direct boot — OVMF variables and TPM state); create the network namespace,
+ * bridge, taps and host link; start the DHCP server in the namespace, each node's swtpm and QEMU
+ * (PIDs recorded at once, for destroy). Every VM boots without a config, as bare metal does: each
+ * one's config is applied through maintenance mode, pinned to the fingerprint it printed on its
+ * serial console. Then apid over mutual TLS, Bootstrap on the first control plane, the health
+ * wait, and the context merged. Any failure tears down what was made (unless skipTeardownOnFailure).
+ */
+export async function createQemuCluster(
+  options: CreateQemuClusterOptions,
+  dependencies: CreateQemuClusterDependencies,
+): Promise<CreatedQemuCluster> {
+  const { plan } = options;
+  const progress = options.progress ?? (() => {});
+  const run = dependencies.run ?? runCommand;
+  await refuseToStart(plan, run, dependencies.qemuBinary ?? "qemu-system-x86_64");
+  const firmware = plan.boot === "uefi" ? findOvmfFirmware() : undefined;
+
+  progress("generating secrets and machine configs…");
+  const secrets = await generateSecretsBundle();
+  const patches = options.patches ?? { common: [], controlPlane: [], worker: [] };
+  const configs = generateClusterConfigs(asContainerPlan(plan), {
+    secrets,
+    // A directly booted VM runs from its squashfs disk and has nothing to install to: without an
+    // install disk in its config, maintenance-mode apply starts it instead of an installer.
+    patches: plan.boot === "direct" ? { ...patches, common: [noInstallPatch(), ...patches.common] } : patches,
+  });
+  const client = await mintClientConfig({
+    osCA: secrets.certs.os,
+    roles: ["os:admin"],
+    contextName: plan.name,
+    endpoints: plan.nodes.filter((node) => node.role === "controlplane").map((node) => node.address),
+    nodes: [plan.nodes[0]!.address],
+  });
+
+  progress(`building the ${plan.boot === "uefi" ? "raw disk image" : "kernel, initramfs and root image"}…`);
+  const images = await (dependencies.ensureImages ?? ensureVmImages)({
+    boot: plan.boot,
+    outputDir: options.imagesDir,
+    ...(options.imageCacheDir === undefined ? {} : { cacheDir: options.imageCacheDir }),
+    onProgress: (message) => progress(`  ${message}`),
+  });
+  const accelerator = await (dependencies.detect ?? detectAccelerator)({ kernel: images.kernel });
+  progress(`accelerator: ${accelerator.accelerator} (${accelerator.reason})`);
+
+  const state: QemuClusterState = { ...initialQemuClusterState(plan), accelerator };
+  let api: ReturnType<ConnectClusterNodes> | undefined;
+  try {
+    writeClusterDir(state, {
+      images,
+      firmware,
+      files: [
+        { path: "secrets.yaml", content: serializeSecretsBundle(secrets) },
+        { path: "controlplane.yaml", content: configs.controlplane },
+        { path: "worker.yaml", content: configs.worker },
+        { path: "stelectlconfig", content: serializeClientConfig(client) },
+      ],
+      progress,
+    });
+
+    progress(
+      `creating the network: namespace ${plan.netns} (bridge, ${plan.nodes.length} tap${plan.nodes.length === 1 ? "" : "s"}), ${plan.hostLink} ${plan.gateway}/${plan.prefixLength} on the host`,
+    );
+    await createQemuNetwork(plan, { run });
+
+    progress(`starting the DHCP server on ${plan.dhcpServerAddress}…`);
+    state.dhcpServerPid = startDetached(
+      "nsenter",
+      [
+        `--net=/run/netns/${plan.netns}`,
+        "--",
+        process.execPath,
+        steleEntry(),
+        "stelectl",
+        "cluster",
+        "dhcp-server",
+        "--cluster-dir",
+        plan.clusterDir,
+      ],
+      join(plan.clusterDir, "dhcp-server.log"),
+    );
+    writeQemuClusterState(state);
+
+    progress(
+      `starting ${plan.nodes.length} VM${plan.nodes.length === 1 ? "" : "s"} (${plan.memoryMiB} MiB, ${plan.boot} boot${plan.withTpm ? ", TPM" : ""})…`,
+    );
+    for (const node of state.nodes) {
+      let tpmSocket: string | undefined;
+      if (plan.withTpm) {
+        tpmSocket = join(node.nodeDir, "swtpm.sock");
+        node.swtpmPid = startDetached(
+          "swtpm",
+          swtpmArgs({
+            stateDir: join(node.nodeDir, "tpm"),
+            socket: tpmSocket,
+            pidFile: join(node.nodeDir, "swtpm.pid"),
+            logFile: join(node.nodeDir, "swtpm.log"),
+          }),
+          join(node.nodeDir, "swtpm.log"),
+        );
+        writeQemuClusterState(state);
+        const socket = tpmSocket;
+        await waitUntil(
+          `swtpm of ${node.name} to listen on ${socket}`,
+          async () => (existsSync(socket) ? true : undefined),
+          {
+            timeoutMs: 10_000,
+            intervalMs: 50,
+            precondition: () =>
+              assertRunning(node.swtpmPid, `swtpm of ${node.name}`, join(node.nodeDir, "swtpm.log")),
+          },
+        );
+      }
+      const boot: QemuNodeBoot =
+        plan.boot === "uefi"
+          ? { kind: "uefi", code: firmware!.code, vars: join(node.nodeDir, "OVMF_VARS.fd") }
+          : {
+              kind: "direct",
+              kernel: join(plan.clusterDir, "vmlinuz"),
+              initrd: join(plan.clusterDir, "initramfs.zst"),
+              append: [`ip=${node.address}::${plan.gateway}:${plan.netmask}::eth0:off`],
+            };
+      const args = qemuNodeArgs({
+        name: node.name,
+        accelerator: accelerator.accelerator,
+        memoryMiB: plan.memoryMiB,
+        boot,
+        drives:
+          plan.boot === "uefi"
+            ? [{ file: join(node.nodeDir, "disk.raw") }]
+            : [
+                { file: join(plan.clusterDir, CLUSTER_ROOTFS), readOnly: true },
+                { file: join(node.nodeDir, "data.raw") },
+              ],
+        tap: node.tap,
+        mac: node.mac,
+        ...(tpmSocket === undefined ? {} : { tpmSocket }),
+        consoleLog: join(node.nodeDir, "console.log"),
+        pidFile: join(node.nodeDir, "qemu.pid"),
+      });
+      // nsenter execs QEMU in the cluster's namespace (no fork): the PID is QEMU's.
+      node.qemuPid = startDetached(
+        "nsenter",
+        [`--net=/run/netns/${plan.netns}`, "--", dependencies.qemuBinary ?? "qemu-system-x86_64", ...args],
+        join(node.nodeDir, "qemu.log"),
+      );
+      writeQemuClusterState(state);
+    }
+
+    const context = client.contexts[plan.name]!;
+    const nodes = dependencies.connect(context);
+    api = nodes;
+    const waitOptions = {
+      timeoutMs: options.waitTimeoutMs ?? DEFAULT_WAIT_TIMEOUT_MS,
+      signal: options.signal,
+      precondition: () => {
+        for (const node of state.nodes)
+          assertRunning(
+            node.qemuPid,
+            `QEMU of ${node.name}`,
+            join(node.nodeDir, "qemu.log"),
+            join(node.nodeDir, "console.log"),
+          );
+      },
+    };
+
+    progress("waiting for every VM to show its maintenance-mode fingerprint on its serial console…");
+    await Promise.all(
+      state.nodes.map(async (node) => {
+        const consoleLog = join(node.nodeDir, "console.log");
+        const fingerprint = await waitUntil(
+          `${node.name} to print its certificate fingerprint in ${consoleLog}`,
+          async () => readMaintenanceFingerprint(consoleLog),
+          waitOptions,
+        );
+        progress(
+          `applying ${node.name}'s config through maintenance mode (fingerprint ${fingerprint.slice(0, 11)}…)`,
+        );
+        await waitUntil(
+          `${node.name} to accept its config in maintenance mode`,
+          async () => {
+            await nodes.applyConfigInsecure(node.address, {
+              fingerprint,
+              config: Buffer.from(configs.nodes.get(node.name)!),
+            });
+            return true;
+          },
+          {
+            ...waitOptions,
+            timeoutMs: Math.min(waitOptions.timeoutMs, 60_000),
+            intervalMs: 1000,
+            retryIf: isUnavailable,
+          },
+        );
+      }),
+    );
+
+    progress("waiting for apid on every node (mutual TLS)…");
+    await Promise.all(
+      state.nodes.map((node) =>
+        waitUntil(
+          `apid of ${node.name} (${node.address}) to answer over mutual TLS`,
+          () => nodes.version(node.address),
+          waitOptions,
+        ),
+      ),
+    );
+
+    const first = state.nodes[0]!;
+    progress(`bootstrapping etcd on ${first.name}…`);
+    let attempts = 0;
+    await waitUntil(
+      `${first.name} to accept Bootstrap`,
+      async () => {
+        attempts++;
+        try {
+          await nodes.bootstrap(first.address);
+        } catch (error) {
+          const started = isSteleError(error) && /already (being )?bootstrapped/.test(error.message);
+          if (!(attempts > 1 && started)) throw error;
+        }
+        return true;
+      },
+      {
+        ...waitOptions,
+        timeoutMs: Math.min(waitOptions.timeoutMs, 120_000),
+        intervalMs: 1000,
+        retryIf: isUnavailable,
+      },
+    );
+
+    progress("waiting for the cluster to be healthy…");
+    const target: HealthWaitTarget = {
+      state: asContainerState(state),
+      context,
+      nodes,
+      signal: options.signal ?? new AbortController().signal,
+      progress,
+      timeoutMs: waitOptions.timeoutMs,
+    };
+    await (dependencies.waitHealthy ?? waitMachinesReady)(target);
+
+    const merged = mergeClusterContext(options.clientConfigPath, client);
+    state.clientConfig = { path: options.clientConfigPath, context: merged.context };
+    writeQemuClusterState(state);
+    progress(
+      `merged context ${merged.context} into ${options.clientConfigPath}${merged.renamedFrom ? ` (${merged.renamedFrom} was taken)` : ""}`,
+    );
+    return {
+      state,
+      context: merged.context,
+      ...(merged.renamedFrom ? { renamedFrom: merged.renamedFrom } : {}),
+    };
+  } catch (error) {
+    progress(`create failed: ${error instanceof Error ? error.message : String(error)}`);
+    if (options.skipTeardownOnFailure) {
+      progress(`left everything in place (--skip-teardown-on-failure): ${plan.clusterDir}`);
+      throw error;
+    }
+    progress("tearing down what was made…");
+    try {
+      await destroyQemuCluster(state, {
+        clientConfigPath: options.clientConfigPath,
+        progress: (message) => progress(`  ${message}`),
+        run,
+      });
+    } catch (teardownError) {
+      progress(`teardown incomplete: ${(teardownError as Error).message}`);
+    }
+    throw error;
+  } finally {
+    api?.close();
+  }
+}
+
+/** The patch that removes `install.disk` from a config (the user's patches come after it). */
+function noInstallPatch() {
+  return parsePatch('[{"op": "remove", "path": "/install/disk"}]', {
+    source: "the direct-boot patch (no install disk)",
+  });
+}
+
+/** Refuses before anything is made: not root, no QEMU, an existing cluster, or a network in use. */
+async function refuseToStart(
+  plan: QemuClusterPlan,
+  run: typeof runCommand,
+  qemuBinary: string,
+): Promise<void> {
+  if (typeof process.getuid === "function" && process.getuid() !== 0) {
+    throw new SteleError(
+      "permission-denied",
+      "Creating a QEMU cluster needs root: it makes a network namespace, a bridge and tap devices",
+      "run it as root, e.g. with sudo",
+    );
+  }
+  try {
+    await run(qemuBinary, ["--version"]);
+  } catch (error) {
+    throw new SteleError(
+      "failed-precondition",
+      `QEMU is not usable: ${(error as Error).message}`,
+      "install Debian's qemu-system-x86 package (apt-get install qemu-system-x86)",
+    );
+  }
+  if (plan.withTpm) {
+    try {
+      await run("swtpm", ["--version"]);
+    } catch (error) {
+      throw new SteleError(
+        "failed-precondition",
+        `swtpm is not usable: ${(error as Error).message}`,
+        "install Debian's swtpm package (apt-get install swtpm), or leave out --with-tpm",
+      );
+    }
+  }
+  const destroy = `stelectl cluster destroy --name ${plan.name}`;
+  if (existsSync(plan.clusterDir)) {
+    throw new SteleError(
+      "already-exists",
+      `Cluster ${plan.name} already exists: ${plan.clusterDir}`,
+      `remove it with \`${destroy}\` (add --state-dir if you gave one), or choose another --name`,
+    );
+  }
+  const conflicts = await findNetworkConflicts(asContainerPlan(plan), { run });
+  if (conflicts.length === 0) return;
+  const ours = conflicts.some((c) => c.startsWith("link ") || c.startsWith("network namespace "));
+  throw new SteleError(
+    ours ? "already-exists" : "failed-precondition",
+    `Cannot create cluster ${plan.name} on ${plan.cidr}: ${conflicts.join("; ")}`,
+    ours
+      ? `a cluster named ${plan.name} left its network behind (or a tap or link of that name exists): remove it with \`${destroy}\``
+      : "choose a --cidr no host interface or route uses, e.g. --cidr 10.251.0.0/24",
+  );
+}
+
+/** The cluster dir: state file first (destroy's source of truth), images, secrets, configs, node dirs and disks. */
+function writeClusterDir(
+  state: QemuClusterState,
+  parts: {
+    images: VmImages;
+    firmware: { code: string; vars: string } | undefined;
+    files: Array<{ path: string; content: string }>;
+    progress: Progress;
+  },
+): void {
+  const dir = state.clusterDir;
+  mkdirSync(join(dir, ".."), { recursive: true, mode: 0o700 });
+  try {
+    mkdirSync(dir, { mode: 0o700 }); // not recursive: fails if another create got here first
+  } catch (error) {
+    throw new SteleError(
+      "io",
+      `Cannot create the cluster dir ${dir}: ${(error as Error).message}`,
+      undefined,
+      { cause: error },
+    );
+  }
+  writeQemuClusterState(state);
+  writeFilesAtomically(
+    parts.files.map((file) => ({ path: join(dir, file.path), content: file.content, mode: 0o600 })),
+  );
+  const diskBytes = state.diskGiB * 2 ** 30;
+  if (state.boot === "direct") {
+    parts.progress(`copying the kernel, initramfs and root image into ${dir}`);
+    copyFileSync(parts.images.kernel, join(dir, "vmlinuz"), constants.COPYFILE_FICLONE);
+    copyFileSync(parts.images.initramfs, join(dir, "initramfs.zst"), constants.COPYFILE_FICLONE);
+    copyFileSync(parts.images.rootfs, join(dir, CLUSTER_ROOTFS), constants.COPYFILE_FICLONE);
+  }
+  for (const node of state.nodes) {
+    mkdirSync(node.nodeDir, { recursive: true, mode: 0o700 });
+    if (state.boot === "uefi") {
+      const raw = parts.images.raw!;
+      const disk = join(node.nodeDir, "disk.raw");
+      parts.progress(`${node.name}: disk ${disk} (sparse copy of ${raw}, ${state.diskGiB} GiB)`);
+      copySparse(raw, disk);
+      const size = statSync(disk).size;
+      if (size > diskBytes) {
+        throw new SteleError(
+          "invalid-argument",
+          `--disk ${state.diskGiB} is too small: the disk image ${raw} is ${(size / 2 ** 30).toFixed(2)} GiB`,
+          `pass --disk ${Math.ceil(size / 2 ** 30)} or more`,
+        );
+      }
+      truncateSync(disk, diskBytes);
+      copyFileSync(parts.firmware!.vars, join(node.nodeDir, "OVMF_VARS.fd"));
+    } else {
+      const data = join(node.nodeDir, "data.raw");
+      closeSync(openSync(data, "w", 0o600));
+      truncateSync(data, diskBytes);
+    }
+    if (state.withTpm) mkdirSync(join(node.nodeDir, "tpm"), { mode: 0o700 });
+  }
+}
+
+/** Copies a disk image keeping its holes: a fresh raw image is mostly zeros, and each node has its own copy. */
+function copySparse(from: string, to: string): void {
+  const result = spawnSync("cp", ["--sparse=always", "--reflink=auto", from, to], { encoding: "utf8" });
+  if (result.status !== 0) {
+    throw new SteleError(
+      "io",
+      `Cannot copy ${from} to ${to}: ${result.stderr.trim() || `cp exited ${result.status}`}`,
+      "check the free space of the state dir",
+    );
+  }
+}
+
+/**
+ * Starts a long-lived process of the cluster detached from this one (its own session, output to
+ * `logFile`), so the cluster outlives `stelectl cluster create`. Returns its PID.
+ */
+function startDetached(command: string, args: readonly string[], logFile: string): number {
+  const fd = openSync(logFile, "a", 0o600);
+  let child: ChildProcess;
+  try {
+    child = spawn(command, [...args], { detached: true, stdio: ["ignore", fd, fd] });
+  } finally {
+    closeSync(fd);
+  }
+  child.on("error", () => {}); // reported through the liveness checks
+  child.unref();
+  if (child.pid === undefined) {
+    throw new SteleError(
+      "io",
+      `Cannot start ${command}: it is not installed or not executable`,
+      `install ${command}`,
+    );
+  }
+  return child.pid;
+}
+
+/** Throws, with the end of its logs, as soon as a process of the cluster has exited. */
+function assertRunning(pid: number | undefined, what: string, ...logs: string[]): void {
+  if (pid === undefined || isRunning(pid)) return;
+  throw new SteleError(
+    "unavailable",
+    `${what} (PID ${pid}) exited:\n${logs.map((log) => `${log}:\n${tail(log, 15)}`).join("\n")}`,
+    "fix what the logs say, or run with --skip-teardown-on-failure to look at the cluster dir",
+  );
+}
+
+function tail(path: string, lines: number): string {
+  try {
+    return readFileSync(path, "utf8")
+      .trimEnd()
+      .split("\n")
+      .slice(-lines)
+      .map((line) => `  | ${line}`)
+      .join("\n");
+  } catch {
+    return "  (nothing)";
+  }
+}
+
+/** Whether a call failed because the node is not answering yet: worth trying again. */
+function isUnavailable(error: unknown): boolean {
+  return isSteleError(error) && error.code === "unavailable";
+}

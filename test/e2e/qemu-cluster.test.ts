@@ -1,0 +1,107 @@
+/**
+ * End-to-end: a one-node cluster of VMs made by the real `stelectl cluster create --provisioner
+ * qemu --boot direct` (TCG here, as the accelerator is detected): QEMU in the cluster's network
+ * namespace on a tap, its config applied through maintenance mode pinned to the fingerprint on its
+ * serial console, etcd bootstrapped in the VM, `stelectl health` green; then `cluster destroy`
+ * must leave no QEMU, DHCP server, tap, bridge, namespace, link or directory behind.
+ */
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import { findQemuLeftovers, planQemuCluster } from "../../src/provision/qemu-cluster/index.ts";
+
+const STELECTL = join(import.meta.dirname, "..", "..", "bin", "stelectl.js");
+const NAME = `qe2e${Math.floor(Math.random() * 0xffff).toString(16)}`;
+/** A /28 of this run's own inside 10.249.0.0/16, so two runs never collide. */
+const NET = `10.249.${Math.floor(Math.random() * 250)}`;
+const CIDR = `${NET}.0/28`;
+const NODE = `${NET}.2`;
+/**
+ * Under TCG on 2 cores: boot to the maintenance fingerprint ≈ 115 s, apply and restart into the
+ * config ≈ 100 s, bootstrap and health ≈ 30 s. Each wait of create may take 3 minutes.
+ */
+const CREATE_TIMEOUT_MS = 420_000;
+/**
+ * The VM's containerd has no etcd image: the container provisioner binds `image-cache/etcd.oci.tar`
+ * at /system/image-cache, and nothing brings it into a VM yet, nor can the node pull it here. Until
+ * it does, create fails at the health wait ("Cannot pull image registry.k8s.io/etcd"): the steps
+ * still run and report, and destroy's no-leftovers check below stays a real test.
+ */
+const ETCD_IMAGE_TODO = "metal nodes get no etcd image yet (no image cache in the VM, no registry)";
+
+let dir = "";
+let stateDir = "";
+let clientConfig = "";
+
+function stelectl(args: readonly string[], timeoutMs = 120_000) {
+  const result = spawnSync(process.execPath, [STELECTL, ...args], {
+    encoding: "utf8",
+    timeout: timeoutMs,
+    env: { ...process.env, STELECONFIG: clientConfig },
+  });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+function ok(args: readonly string[], timeoutMs?: number): string {
+  const run = stelectl(args, timeoutMs);
+  assert.equal(run.status, 0, `stelectl ${args.join(" ")} failed:\n${run.stdout}\n${run.stderr}`);
+  return run.stdout;
+}
+
+before(() => {
+  dir = mkdtempSync(join(tmpdir(), "stele-qemu-e2e-"));
+  stateDir = join(dir, "clusters");
+  clientConfig = join(dir, "stelectlconfig");
+});
+
+after(() => {
+  // Whatever happened, nothing of the cluster may stay: destroy works on half-made clusters too.
+  const run = stelectl(["cluster", "destroy", "--name", NAME, "--state-dir", stateDir], 120_000);
+  if (run.status !== 0) process.stderr.write(`cluster destroy in cleanup: ${run.stdout}${run.stderr}\n`);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe("a one-node QEMU cluster, direct boot", { timeout: 600_000 }, () => {
+  test("cluster create boots the VM, applies its config through maintenance mode and waits for health", {
+    todo: ETCD_IMAGE_TODO,
+  }, (t) => {
+    const started = Date.now();
+    const out = ok(
+      [
+        ...["cluster", "create", "--provisioner", "qemu", "--name", NAME],
+        ...["--controlplanes", "1", "--workers", "0", "--boot", "direct", "--memory", "1024"],
+        ...["--cidr", CIDR, "--state-dir", stateDir, "--wait-timeout", "3m"],
+      ],
+      CREATE_TIMEOUT_MS,
+    );
+    t.diagnostic(`cluster create: ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    assert.match(out, new RegExp(NODE.replaceAll(".", "\\.")));
+    assert.match(out, /accelerator: (tcg|kvm)/);
+    const show = ok(["cluster", "show", "--name", NAME, "--state-dir", stateDir]);
+    assert.match(
+      show,
+      new RegExp(
+        `${NAME}-controlplane-1\\s+controlplane\\s+${NODE.replaceAll(".", "\\.")}\\s+52:54:00(:[0-9a-f]{2}){3}\\s+\\d+\\s+running`,
+      ),
+    );
+  });
+
+  test("stelectl health is green, and etcd in the VM lists the node as its member", {
+    todo: ETCD_IMAGE_TODO,
+  }, () => {
+    ok(["health", "--control-plane-nodes", NODE, "--wait-timeout", "60s"], 120_000);
+    assert.match(ok(["-n", NODE, "etcd", "members"]), new RegExp(`${NAME}-controlplane-1`));
+  });
+
+  test("cluster destroy leaves no QEMU, DHCP server, tap, bridge, namespace, link or directory", async (t) => {
+    const started = Date.now();
+    ok(["cluster", "destroy", "--name", NAME, "--state-dir", stateDir], 120_000);
+    t.diagnostic(`cluster destroy: ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    const plan = planQemuCluster({ name: NAME, stateDir, cidr: CIDR, controlPlanes: 1, workers: 0 });
+    assert.deepEqual(await findQemuLeftovers({ ...plan, nodes: plan.nodes.map((n) => ({ ...n })) }), []);
+    assert.equal(spawnSync("ip", ["netns", "list"], { encoding: "utf8" }).stdout.includes(plan.netns), false);
+  });
+});
