@@ -150,8 +150,10 @@ async function stage1(): Promise<void> {
 function mountEfivars(): void {
   if (!existsSync(EFIVARS_DIR)) return;
   try {
-    mount("efivarfs", EFIVARS_DIR, { type: "efivarfs", flags: ["nosuid", "nodev", "noexec"] });
-    say(`efivarfs mounted at ${EFIVARS_DIR}`);
+    // Read-only: a writable efivarfs lets any root process rewrite boot entries or, on some
+    // firmware, brick the machine; nothing in Stele writes EFI variables yet.
+    mount("efivarfs", EFIVARS_DIR, { type: "efivarfs", flags: ["rdonly", "nosuid", "nodev", "noexec"] });
+    say(`efivarfs mounted read-only at ${EFIVARS_DIR}`);
   } catch (error) {
     say(`efivarfs not mounted (the root is found without LoaderDevicePartUUID): ${(error as Error).message}`);
   }

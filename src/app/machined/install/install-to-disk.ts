@@ -127,23 +127,36 @@ export async function installToDisk(request: InstallRequest, calls: InstallCalls
     }
     const io = calls.open(target, true);
     try {
-      const { layout, bootSize } = installLayout(io.size, {
-        squashfsSize,
-        sectorSize: io.logicalSectorSize === 4096 ? 4096 : 512,
-      });
-      if (espBytes.size > partitionSpecSize(layout, SteleLabel.efi)) {
-        throw refuse(
-          "failed-precondition",
-          `Cannot install: the medium's ESP (${espBytes.size} bytes) is larger than the EFI partition`,
-          "Rebuild the image with a smaller ESP",
-        );
-      }
+      // What the disk holds comes first: an operator must learn that a disk has data on it even
+      // when it is also too small.
       const contents = findDiskContents(io);
       if (contents.length > 0 && !request.wipe) {
         throw refuse(
           "failed-precondition",
           `Refusing to install to ${request.disk}: it holds ${contents.join(", ")}`,
           "Set install.wipe: true to erase it, or choose another install.disk",
+        );
+      }
+      let planned: ReturnType<typeof installLayout>;
+      try {
+        planned = installLayout(io.size, {
+          squashfsSize,
+          sectorSize: io.logicalSectorSize === 4096 ? 4096 : 512,
+        });
+      } catch (error) {
+        const { message, hint } = error as { message: string; hint?: string };
+        throw refuse(
+          "failed-precondition",
+          `Cannot install to ${request.disk}: ${message}`,
+          hint ?? "Choose a larger install.disk",
+        );
+      }
+      const { layout, bootSize } = planned;
+      if (espBytes.size > partitionSpecSize(layout, SteleLabel.efi)) {
+        throw refuse(
+          "failed-precondition",
+          `Cannot install: the medium's ESP (${espBytes.size} bytes) is larger than the EFI partition`,
+          "Rebuild the image with a smaller ESP",
         );
       }
       say(
