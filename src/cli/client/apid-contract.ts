@@ -4,6 +4,6 @@
  * client certificate — all from src/machinery, the contract both ends import.
  */
 
-export { HINT_METADATA_KEY } from "../../machinery/grpc/metadata-keys.ts";
+export { decodeHint, HINT_METADATA_KEY } from "../../machinery/grpc/metadata-keys.ts";
 export { certificateFingerprint } from "../../machinery/pki/certificate-fingerprint.ts";
 export { diagnoseClientCertificate } from "../../machinery/pki/diagnose-client-certificate.ts";

@@ -1,7 +1,7 @@
 import { type Metadata, status } from "@grpc/grpc-js";
 import type { ClientContext } from "../../machinery/client/index.ts";
 import { type ErrorCode, isSteleError, SteleError } from "../../machinery/errors.ts";
-import { diagnoseClientCertificate, HINT_METADATA_KEY } from "./apid-contract.ts";
+import { decodeHint, diagnoseClientCertificate, HINT_METADATA_KEY } from "./apid-contract.ts";
 
 /** Options of `describeRpcError`. */
 export interface DescribeRpcErrorOptions {
@@ -57,7 +57,8 @@ export function describeRpcError(error: unknown, options: DescribeRpcErrorOption
     });
   }
   const text = typeof details === "string" && details !== "" ? details : (error as Error).message;
-  const serverHint = metadata?.get(HINT_METADATA_KEY)[0]?.toString();
+  const rawHint = metadata?.get(HINT_METADATA_KEY)[0]?.toString();
+  const serverHint = rawHint === undefined ? undefined : decodeHint(rawHint);
   const endpoint = options.endpoint;
   const cause = { cause: error };
   if (code === status.UNAVAILABLE && serverHint !== undefined) {

@@ -14,3 +14,21 @@ export const CALLER_ROLES_METADATA_KEY = "x-stele-roles";
 
 /** Roles a forwarding apid vouches for; honoured only from a peer holding `os:impersonator`. */
 export const FORWARDED_ROLES_METADATA_KEY = "x-stele-forwarded-roles";
+
+/**
+ * A hint as a metadata value: gRPC metadata values must be printable ASCII (grpc-js throws on
+ * anything else, which would turn a clear refusal into a crash), so `%` and every byte outside
+ * 0x20–0x7e are percent-encoded, as grpc-message encodes status messages. {@link decodeHint} undoes it.
+ */
+export function encodeHint(hint: string): string {
+  return hint.replace(/[^\x20-\x24\x26-\x7e]/gu, (char) => encodeURIComponent(char));
+}
+
+/** The hint a {@link encodeHint}d metadata value carries; a value that does not decode is shown as it is. */
+export function decodeHint(value: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return value;
+  }
+}

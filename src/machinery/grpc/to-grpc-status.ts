@@ -1,6 +1,6 @@
 import { Metadata, type ServerErrorResponse, status } from "@grpc/grpc-js";
 import { type ErrorCode, isSteleError } from "../errors.ts";
-import { HINT_METADATA_KEY } from "./metadata-keys.ts";
+import { encodeHint, HINT_METADATA_KEY } from "./metadata-keys.ts";
 
 /**
  * Every SteleError code and the gRPC status it becomes. A Record over the closed union, so adding a
@@ -42,7 +42,7 @@ export interface GrpcStatusOptions {
 export function toGrpcStatus(error: unknown, options: GrpcStatusOptions): ServerErrorResponse {
   if (isSteleError(error)) {
     const metadata = new Metadata();
-    if (error.hint !== undefined) metadata.set(HINT_METADATA_KEY, error.hint);
+    if (error.hint !== undefined) metadata.set(HINT_METADATA_KEY, encodeHint(error.hint));
     return Object.assign(new Error(error.message), {
       code: options.overrides?.[error.code] ?? GRPC_CODES[error.code],
       details: error.message,
@@ -52,7 +52,7 @@ export function toGrpcStatus(error: unknown, options: GrpcStatusOptions): Server
   if (isGrpcStatusError(error)) return error;
   const details = `Internal error: ${options.component} failed to handle the request`;
   const metadata = new Metadata();
-  metadata.set(HINT_METADATA_KEY, options.logsHint);
+  metadata.set(HINT_METADATA_KEY, encodeHint(options.logsHint));
   return Object.assign(new Error(details), { code: status.INTERNAL, details, metadata });
 }
 
