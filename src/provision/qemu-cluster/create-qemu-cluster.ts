@@ -11,6 +11,7 @@ import {
   truncateSync,
 } from "node:fs";
 import { join } from "node:path";
+import { IMAGE_CACHE_LABEL } from "../../app/machined/storage/image-cache-label.ts";
 import { mintClientConfig, serializeClientConfig } from "../../machinery/client/index.ts";
 import { parsePatch } from "../../machinery/config/patch/parse-patch.ts";
 import { isSteleError, SteleError } from "../../machinery/errors.ts";
@@ -28,7 +29,9 @@ import { runCommand } from "../container/run-command.ts";
 import { waitUntil } from "../container/wait-until.ts";
 import { type AcceleratorChoice, detectAccelerator } from "../qemu/detect-accelerator.ts";
 import { steleEntry } from "../sandbox/keeper-command.ts";
+import { CLUSTER_IMAGE_CACHE_DISK, CLUSTER_ROOTFS, clusterNodeDrives } from "./cluster-node-drives.ts";
 import { destroyQemuCluster } from "./destroy-qemu-cluster.ts";
+import { buildImageCacheDisk } from "./image-cache-disk.ts";
 import { findOvmfFirmware } from "./ovmf-firmware.ts";
 import type { QemuClusterPlan } from "./qemu-cluster-plan.ts";
 import {
@@ -74,13 +77,11 @@ export interface CreatedQemuCluster {
   renamedFrom?: string;
 }
 
-/** The per-cluster copies of the boot images, so a rebuild of `_out/images` never changes a running VM's disk. */
-const CLUSTER_ROOTFS = "rootfs.sqsh";
-
 /**
  * Creates a local cluster of VMs and waits until it is healthy, in the container provisioner's
  * steps: refuse an existing cluster or a network in use; generate secrets and configs; build the
- * images; detect the accelerator; write the cluster dir (state file first, then per node its disks
+ * images; detect the accelerator; write the cluster dir (state file first, the image-cache disk
+ * holding etcd's image that every VM gets read-only after its own disks, then per node its disks
  * — a sparse copy of the raw image grown to `--disk` for UEFI, or the squashfs read-only and an
  * empty data disk for direct boot — OVMF variables and TPM state); create the network namespace,
  * bridge, taps and host link; start the DHCP server in the namespace, each node's swtpm and QEMU
@@ -104,8 +105,8 @@ export async function createQemuCluster(
   const patches = options.patches ?? { common: [], controlPlane: [], worker: [] };
   const configs = generateClusterConfigs(asContainerPlan(plan), {
     secrets,
-    // A directly booted VM runs from its squashfs disk and has nothing to install to: without an
-    // install disk in its config, maintenance-mode apply starts it instead of an installer.
+    // A directly booted VM runs from its squashfs disk and has nothing to install to: with an
+    // install disk it does not have, maintenance-mode apply starts it instead of an installer.
     patches: plan.boot === "direct" ? { ...patches, common: [noInstallPatch(), ...patches.common] } : patches,
   });
   const client = await mintClientConfig({
@@ -208,13 +209,7 @@ export async function createQemuCluster(
         accelerator: accelerator.accelerator,
         memoryMiB: plan.memoryMiB,
         boot,
-        drives:
-          plan.boot === "uefi"
-            ? [{ file: join(node.nodeDir, "disk.raw") }]
-            : [
-                { file: join(plan.clusterDir, CLUSTER_ROOTFS), readOnly: true },
-                { file: join(node.nodeDir, "data.raw") },
-              ],
+        drives: clusterNodeDrives(plan.boot, { clusterDir: plan.clusterDir, nodeDir: node.nodeDir }),
         tap: node.tap,
         mac: node.mac,
         ...(tpmSocket === undefined ? {} : { tpmSocket }),
@@ -356,10 +351,15 @@ export async function createQemuCluster(
   }
 }
 
-/** The patch that removes `install.disk` from a config (the user's patches come after it). */
+/**
+ * The patch that points `install.disk` at a disk a cluster VM never has (its disks are virtio:
+ * vda, vdb…). A directly booted VM runs from its squashfs disk with no ESP to install from: with an
+ * install disk that does not exist, maintenance-mode apply keeps the config in memory and starts
+ * the node (metalInstaller), where a config without one would be refused on metal.
+ */
 function noInstallPatch() {
-  return parsePatch('[{"op": "remove", "path": "/install/disk"}]', {
-    source: "the direct-boot patch (no install disk)",
+  return parsePatch('[{"op": "add", "path": "/install/disk", "value": "/dev/sda"}]', {
+    source: "the direct-boot patch (an install disk the VM does not have)",
   });
 }
 
@@ -449,6 +449,12 @@ function writeClusterDir(
     copyFileSync(parts.images.initramfs, join(dir, "initramfs.zst"), constants.COPYFILE_FICLONE);
     copyFileSync(parts.images.rootfs, join(dir, CLUSTER_ROOTFS), constants.COPYFILE_FICLONE);
   }
+  // The VMs' containerd imports etcd from this disk: there is no registry to pull it from.
+  const cache = join(dir, CLUSTER_IMAGE_CACHE_DISK);
+  const cacheBytes = buildImageCacheDisk([parts.images.etcdImage], cache);
+  parts.progress(
+    `image cache ${cache} (ext4 ${IMAGE_CACHE_LABEL}, ${cacheBytes / 2 ** 20} MiB: etcd.oci.tar)`,
+  );
   for (const node of state.nodes) {
     mkdirSync(node.nodeDir, { recursive: true, mode: 0o700 });
     if (state.boot === "uefi") {

@@ -3,12 +3,25 @@ import { hostname as osHostname } from "node:os";
 import { join } from "node:path";
 import { BOOT_RECORD_PATH, type BootRecord, readBootRecord } from "../../../machinery/boot/boot-record.ts";
 import { SteleError } from "../../../machinery/errors.ts";
-import { clearCloseOnExec, execve, reboot, sethostname, sync } from "../../../pkg/linux/index.ts";
+import {
+  clearCloseOnExec,
+  execve,
+  mount,
+  readMountinfo,
+  reboot,
+  sethostname,
+  sync,
+} from "../../../pkg/linux/index.ts";
 import type { LoadedConfig } from "../config/config-store.ts";
 import type { InstallCalls } from "../install/install-to-disk.ts";
 import { type InstallOutcome, metalInstaller } from "../install/metal-installer.ts";
 import { systemInstallCalls } from "../install/system-install-calls.ts";
 import { type MetalStorage, mountMetalStorage, type StorageCalls } from "../storage/metal-storage.ts";
+import {
+  type ImageCacheCalls,
+  mountImageCache,
+  SYSTEM_IMAGE_CACHE_CALLS,
+} from "../storage/mount-image-cache.ts";
 import type { Platform, PlatformPaths } from "./platform.ts";
 
 /** The system calls the metal platform makes; tests pass spies. */
@@ -37,6 +50,11 @@ export interface MetalPlatformOptions {
   bootRecord?: BootRecord | null;
   /** Mounts and formats for STATE and EPHEMERAL (default: the real ones). */
   storage?: StorageCalls;
+  /**
+   * How the image cache is looked for and mounted (mountImageCache). By default the real calls when
+   * `root` is `/`; under a test root, none is looked for unless calls are given.
+   */
+  imageCache?: ImageCacheCalls;
   /** What the installer does to the machine (default: the real calls). */
   install?: InstallCalls;
   /**
@@ -68,7 +86,8 @@ const REAL_CALLS: MetalCalls = {
  * STATE is `/system/state`, EPHEMERAL `/var`, runtime sockets `/system/run`. At construction, before
  * any service, it mounts STATE and EPHEMERAL as the boot record says (mountMetalStorage): the
  * partitions of an installed disk (formatted on first boot of the raw image), or tmpfs on a live
- * medium, where applying the first config installs to a disk instead (`install`). The hostname is
+ * medium, where applying the first config installs to a disk instead (`install`); then the image
+ * cache, if a disk holds one, read-only at `/system/image-cache` (mountImageCache). The hostname is
  * sethostname(2); poweroff is reboot(2) POWER_OFF after the file systems are released, the end of
  * the shutdown sequence (services already stopped), and does not return. reboot is reboot(2)
  * RESTART when STATE is a partition or an install just finished; while STATE is tmpfs, restarting
@@ -115,6 +134,11 @@ export class MetalPlatform implements Platform {
       log,
       ...(options.storage ? { calls: options.storage } : {}),
     });
+    // runc finds the cgroup hierarchy through mountinfo: without it no container (etcd) starts.
+    if (root === "/") mountCgroup2(log);
+    // Before any service: the system containerd imports the cache's archives at its first start.
+    const imageCache = options.imageCache ?? (root === "/" ? SYSTEM_IMAGE_CACHE_CALLS : undefined);
+    if (imageCache !== undefined) mountImageCache({ root, log, calls: imageCache });
     this.#calls = options.calls ?? REAL_CALLS;
     this.#persistentState = options.persistentState ?? this.#storage.persistent;
     this.#hostname = osHostname();
@@ -152,5 +176,23 @@ export class MetalPlatform implements Platform {
   async poweroff(): Promise<void> {
     this.#storage.release();
     this.#calls.reboot("power-off");
+  }
+}
+
+/**
+ * Mounts the unified cgroup hierarchy (cgroup v2) at /sys/fs/cgroup unless something is there
+ * (machined re-executed itself): stage 1 moves only /proc, /sys and /dev into the new root, and
+ * runc refuses to create a container without a cgroup mount. `nsdelegate` lets a cgroup namespace
+ * be a delegation boundary, as systemd mounts it. A failure is one console line: the node still
+ * serves its API, and the container services say why they cannot run.
+ */
+function mountCgroup2(log: (line: string) => void): void {
+  const target = "/sys/fs/cgroup";
+  try {
+    if (readMountinfo().some((entry) => entry.target === target)) return;
+    mount("cgroup2", target, { type: "cgroup2", flags: ["nosuid", "nodev", "noexec"], data: "nsdelegate" });
+    log(`cgroup2 mounted at ${target}`);
+  } catch (error) {
+    log(`cannot mount cgroup2 at ${target}, containers cannot start: ${(error as Error).message}`);
   }
 }

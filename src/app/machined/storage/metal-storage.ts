@@ -3,7 +3,15 @@ import { join } from "node:path";
 import { type BootRecord, partitionDevicePath } from "../../../machinery/boot/boot-record.ts";
 import { SteleError } from "../../../machinery/errors.ts";
 import { type GptPartition, readGpt, SteleLabel } from "../../../pkg/gpt/index.ts";
-import { type MountOptions, mount, readMountinfo, sync, umount2 } from "../../../pkg/linux/index.ts";
+import {
+  attachLoopDevice,
+  type MountOptions,
+  mount,
+  readMountinfo,
+  rereadPartitions,
+  sync,
+  umount2,
+} from "../../../pkg/linux/index.ts";
 import {
   EXT4_PROBE_LENGTH,
   EXT4_PROBE_OFFSET,
@@ -11,6 +19,7 @@ import {
   formatExt4,
   hasExtSuperblock,
 } from "./ext4.ts";
+import { type BootDiskGrowth, type GrowBootDiskOptions, growBootDisk } from "./grow-boot-disk.ts";
 
 /** What {@link mountMetalStorage} does to the machine; tests pass fakes that record. */
 export interface StorageCalls {
@@ -50,6 +59,32 @@ export const SYSTEM_STORAGE_CALLS: StorageCalls = {
   sync,
 };
 
+/** How a boot disk bigger than its GPT is grown (growBootDisk) and shown to the kernel; tests pass fakes. */
+export interface DiskGrowthCalls {
+  grow(disk: string, options: GrowBootDiskOptions): BootDiskGrowth;
+  /** BLKRRPART; throws while a partition of the disk is in use (the root squashfs is mounted from BOOT-A). */
+  rereadPartitions(disk: string): void;
+  /** A read-write loop device over `size` bytes of `disk` at `offset`, freed when its last user goes. */
+  attachWindow(disk: string, offset: number, size: number): { path: string; close(): void };
+}
+
+/** The real calls. */
+export const SYSTEM_DISK_GROWTH_CALLS: DiskGrowthCalls = {
+  grow: growBootDisk,
+  rereadPartitions(disk) {
+    const fd = openSync(disk, "r");
+    try {
+      rereadPartitions(fd);
+    } finally {
+      closeSync(fd);
+    }
+  },
+  attachWindow(disk, offset, size) {
+    const loop = attachLoopDevice(disk, { offset, size, readOnly: false, autoclear: true });
+    return { path: loop.path, close: () => loop.close() };
+  },
+};
+
 /** STATE and EPHEMERAL as mounted: whether they survive a reboot, and how to let go of them. */
 export interface MetalStorage {
   /** True when they are partitions (medium `disk`); false for tmpfs. */
@@ -66,6 +101,11 @@ export interface MetalStorageOptions {
   /** The root of the node's paths (`/`; a temporary directory in tests). */
   root?: string;
   calls?: StorageCalls;
+  /**
+   * Growing a boot disk larger than its GPT; by default the real calls when `calls` is not given
+   * (tests of the rest pass storage fakes and no growth).
+   */
+  growth?: DiskGrowthCalls;
   /** One line each on the console: what was mounted or formatted. */
   log: (line: string) => void;
 }
@@ -82,7 +122,9 @@ const EPHEMERAL_FLAGS: MountOptions["flags"] = ["nosuid", "nodev"];
  * Mounts STATE at `/system/state` and EPHEMERAL at `/var` as the boot record says, before any
  * service starts. Medium `disk` (an installed disk or the raw image): the partitions named STATE and
  * EPHEMERAL on the boot disk's GPT, formatted as ext4 first when blank (no ext superblock: the raw
- * image leaves them zero), so their contents survive a reboot. Medium `live` (the ISO, a kernel and
+ * image leaves them zero), so their contents survive a reboot. A boot disk larger than its GPT (the
+ * raw image written to a bigger disk) is grown first, while EPHEMERAL is still blank, so that
+ * EPHEMERAL is formatted at its full size (growBootDiskOnce). Medium `live` (the ISO, a kernel and
  * initramfs) or no record: tmpfs, nothing survives. What is already mounted (machined re-executed
  * itself on a live medium) is left as it is. Each step is one console line.
  */
@@ -109,6 +151,8 @@ export function mountMetalStorage(
     return { persistent: false, release: () => calls.sync() };
   }
   const disk = record.disk;
+  const growth = options.growth ?? (options.calls === undefined ? SYSTEM_DISK_GROWTH_CALLS : undefined);
+  const window = growth ? growBootDiskOnce(disk, { calls, growth, ephemeral, log: options.log }) : undefined;
   const partitions = calls.partitions(disk);
   const plan = [
     { label: SteleLabel.state, target: state, flags: STATE_FLAGS },
@@ -123,7 +167,10 @@ export function mountMetalStorage(
         "Reinstall Stele on this disk (boot the ISO and apply a config with install.wipe: true), or write the raw image to it again",
       );
     }
-    const device = partitionDevicePath(disk, partition.number);
+    const device =
+      label === SteleLabel.ephemeral && window !== undefined
+        ? window.path
+        : partitionDevicePath(disk, partition.number);
     calls.mkdir(target);
     if (calls.isMounted(target)) {
       options.log(`${label} already mounted at ${target}`);
@@ -136,6 +183,8 @@ export function mountMetalStorage(
     calls.mount(device, target, { type: "ext4", flags });
     options.log(`${label} ${device} mounted at ${target} (ext4)`);
   }
+  // The mount holds the loop device now; with autoclear it goes when /var is unmounted.
+  window?.close();
   return {
     persistent: true,
     release() {
@@ -155,4 +204,52 @@ export function mountMetalStorage(
       }
     },
   };
+}
+
+/**
+ * Grows the boot disk when it is larger than its GPT (growBootDisk), deciding from EPHEMERAL's
+ * superblock whether EPHEMERAL may grow, then makes the kernel re-read the table (BLKRRPART). The
+ * kernel refuses while a partition of the disk is in use, and on a disk boot the root squashfs is
+ * mounted from BOOT-A: then EPHEMERAL's new range is, for this boot only, a loop device over the
+ * disk (returned, to format and mount instead of the partition), and from the next boot on the
+ * kernel reads the new table and the partition is the same bytes. Never throws: a disk that cannot
+ * be grown is one console line, and the node boots with the sizes it has.
+ */
+function growBootDiskOnce(
+  disk: string,
+  options: { calls: StorageCalls; growth: DiskGrowthCalls; ephemeral: string; log: (line: string) => void },
+): { path: string; close(): void } | undefined {
+  try {
+    const before = options.calls.partitions(disk).find((p) => p.name === SteleLabel.ephemeral);
+    const blank =
+      before !== undefined &&
+      !options.calls.isMounted(options.ephemeral) &&
+      !hasExtSuperblock(
+        options.calls.read(partitionDevicePath(disk, before.number), EXT4_PROBE_OFFSET, EXT4_PROBE_LENGTH),
+      );
+    const grown = options.growth.grow(disk, { ephemeralBlank: blank, log: options.log });
+    if (!grown.rewritten) return undefined;
+    try {
+      options.growth.rereadPartitions(disk);
+      options.log(`${disk}: the kernel re-read its partitions`);
+      return undefined;
+    } catch (error) {
+      if (grown.ephemeral === undefined) {
+        options.log(
+          `${disk}: the kernel keeps the old table until the next boot: ${(error as Error).message}`,
+        );
+        return undefined;
+      }
+      const window = options.growth.attachWindow(disk, grown.ephemeral.offset, grown.ephemeral.size);
+      options.log(
+        `${disk}: the kernel keeps the old table while the root is mounted (${(error as Error).message}): EPHEMERAL is ${window.path} over its new range until the next boot`,
+      );
+      return window;
+    }
+  } catch (error) {
+    options.log(
+      `${disk}: cannot grow to the size of the disk, booting with the sizes it has: ${(error as Error).message}`,
+    );
+    return undefined;
+  }
 }
