@@ -16,7 +16,7 @@ import { copyFileSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFil
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { type ChannelCredentials, Metadata, type ServiceError } from "@grpc/grpc-js";
+import type { ChannelCredentials } from "@grpc/grpc-js";
 import { parse } from "yaml";
 import { mutualTlsCredentials } from "../../src/cli/client/channel-credentials.ts";
 import { connectClusterNodes } from "../../src/cli/commands/cluster.ts";
@@ -32,6 +32,7 @@ import {
   type StartQemuVmOptions,
   startQemuVm,
 } from "../../src/provision/qemu/index.ts";
+import { guestChannelOptions, retry, unary } from "./vm-grpc.ts";
 
 const REPO = join(import.meta.dirname, "..", "..");
 const STELECTL = join(REPO, "bin", "stelectl.js");
@@ -43,12 +44,7 @@ const MEMORY_MIB = 512;
 const GIB = 1024 * 1024 * 1024;
 /** The guest's address from slirp's DHCP server, which apid's certificate names. */
 const GUEST_ADDRESS = "10.0.2.15";
-const CHANNEL_OPTIONS = {
-  "grpc.ssl_target_name_override": GUEST_ADDRESS,
-  "grpc.default_authority": GUEST_ADDRESS,
-  "grpc.initial_reconnect_backoff_ms": 500,
-  "grpc.max_reconnect_backoff_ms": 2_000,
-};
+const CHANNEL_OPTIONS = guestChannelOptions(GUEST_ADDRESS);
 /** Names that would make a shell: none may exist anywhere in the running system. */
 const SHELLS = new Set([
   "sh",
@@ -63,30 +59,6 @@ const SHELLS = new Set([
   "busybox",
   "toybox",
 ]);
-
-function unary<Res>(client: object, method: string, request: unknown, timeoutMs = 5_000): Promise<Res> {
-  const fn = (client as Record<string, (...args: unknown[]) => unknown>)[method]!.bind(client);
-  return new Promise((resolve, reject) =>
-    fn(
-      request,
-      new Metadata(),
-      { deadline: Date.now() + timeoutMs },
-      (error: ServiceError | null, reply: Res) => (error ? reject(error) : resolve(reply)),
-    ),
-  );
-}
-
-async function retry<T>(fn: () => Promise<T>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await fn();
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 1_000));
-    }
-  }
-}
 
 /** SHA-256 of a (sparse, large) disk file, by `sha256sum`: readFileSync stops at 2 GiB. */
 function sha256(file: string): string {

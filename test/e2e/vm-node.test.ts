@@ -12,7 +12,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { type ChannelCredentials, Metadata, type ServiceError } from "@grpc/grpc-js";
+import type { ChannelCredentials } from "@grpc/grpc-js";
 import { parse } from "yaml";
 import { mutualTlsCredentials } from "../../src/cli/client/channel-credentials.ts";
 import { connectClusterNodes } from "../../src/cli/commands/cluster.ts";
@@ -22,6 +22,7 @@ import { VersionServiceClient } from "../../src/machinery/api/machine/v1alpha1/v
 import { ResourceServiceClient } from "../../src/machinery/api/resource/v1alpha1/resource.ts";
 import { type ClientContext, parseClientConfig } from "../../src/machinery/client/client-config.ts";
 import { freeTcpPort, type QemuVm, startQemuVm } from "../../src/provision/qemu/index.ts";
+import { guestChannelOptions, retry, unary } from "./vm-grpc.ts";
 
 const REPO = join(import.meta.dirname, "..", "..");
 const STELECTL = join(REPO, "bin", "stelectl.js");
@@ -34,38 +35,7 @@ const MEMORY_MIB = 512;
  * from: TLS checks the name the guest has. A short reconnect backoff, since slirp resets the
  * connections made before apid listens.
  */
-const CHANNEL_OPTIONS = {
-  "grpc.ssl_target_name_override": "10.0.2.15",
-  "grpc.default_authority": "10.0.2.15",
-  "grpc.initial_reconnect_backoff_ms": 500,
-  "grpc.max_reconnect_backoff_ms": 2_000,
-};
-
-/** One unary call with a short deadline: slirp accepts before the guest listens, so callers retry. */
-function unary<Res>(client: object, method: string, request: unknown, timeoutMs = 5_000): Promise<Res> {
-  const fn = (client as Record<string, (...args: unknown[]) => unknown>)[method]!.bind(client);
-  return new Promise((resolve, reject) =>
-    fn(
-      request,
-      new Metadata(),
-      { deadline: Date.now() + timeoutMs },
-      (error: ServiceError | null, reply: Res) => (error ? reject(error) : resolve(reply)),
-    ),
-  );
-}
-
-/** Retries `fn` until it resolves, for at most `timeoutMs`. */
-async function retry<T>(fn: () => Promise<T>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await fn();
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 1_000));
-    }
-  }
-}
+const CHANNEL_OPTIONS = guestChannelOptions("10.0.2.15");
 
 describe("a metal node in a QEMU VM", { timeout: 480_000 }, () => {
   const dir = mkdtempSync(join(tmpdir(), "vm-node-"));
