@@ -1,11 +1,12 @@
 import assert from "node:assert/strict";
-import { closeSync, mkdtempSync, openSync, readSync, rmSync, truncateSync, writeSync } from "node:fs";
+import { closeSync, mkdtempSync, openSync, rmSync, truncateSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, test } from "node:test";
 import fc from "fast-check";
 import { type GptTable, readGpt, SteleLabel, steleLayout, writeGpt } from "../../../pkg/gpt/index.ts";
 import { growBootDisk, planDiskGrowth } from "./grow-boot-disk.ts";
+import { readDeviceBytes } from "./read-device-bytes.ts";
 
 const MiB = 2 ** 20;
 /** The raw image's disk: the Stele layout on 800 MiB, EPHEMERAL the last 100-odd MiB. */
@@ -34,18 +35,6 @@ function rawImageOn(diskBytes: number): { path: string; before: GptTable } {
   return { path, before };
 }
 
-/** `length` bytes of the file at `offset`. */
-function readAt(path: string, offset: number, length: number): Buffer {
-  const fd = openSync(path, "r");
-  try {
-    const bytes = Buffer.alloc(length);
-    readSync(fd, bytes, 0, length, offset);
-    return bytes;
-  } finally {
-    closeSync(fd);
-  }
-}
-
 describe("growBootDisk (file-backed disk)", () => {
   test("a disk larger than its GPT: backup GPT at the last sector, blank EPHEMERAL to the end (1 MiB aligned), the rest unchanged", () => {
     const { path, before } = rawImageOn(3 * 2 ** 30);
@@ -65,8 +54,12 @@ describe("growBootDisk (file-backed disk)", () => {
     );
     assert.deepEqual(after.table.partitions.slice(0, -1), before.partitions.slice(0, -1));
     assert.deepEqual({ ...ephemeral, lastLba: 0 }, { ...before.partitions.at(-1)!, lastLba: 0 });
-    assert.deepEqual(readAt(path, 0, 440), BOOT_CODE, "the MBR's boot code stays (legacy BIOS boot)");
-    assert.equal(readAt(path, 300 * MiB, 18).toString(), "partition contents");
+    assert.deepEqual(
+      readDeviceBytes(path, 0, 440),
+      BOOT_CODE,
+      "the MBR's boot code stays (legacy BIOS boot)",
+    );
+    assert.equal(readDeviceBytes(path, 300 * MiB, 18).toString(), "partition contents");
     assert.deepEqual(growth, {
       rewritten: true,
       ephemeral: {
@@ -100,7 +93,8 @@ describe("growBootDisk (file-backed disk)", () => {
   test("a disk the size of its GPT is not written at all", () => {
     const { path } = rawImageOn(IMAGE_BYTES);
     // A GPT lives in the first and the last MiB: nothing else is ever written.
-    const ends = () => Buffer.concat([readAt(path, 0, MiB), readAt(path, IMAGE_BYTES - MiB, MiB)]);
+    const ends = () =>
+      Buffer.concat([readDeviceBytes(path, 0, MiB), readDeviceBytes(path, IMAGE_BYTES - MiB, MiB)]);
     const bytes = ends();
     const lines: string[] = [];
     assert.deepEqual(growBootDisk(path, { ephemeralBlank: true, log: (line) => lines.push(line) }), {

@@ -1,4 +1,4 @@
-import { closeSync, mkdirSync, openSync, readSync } from "node:fs";
+import { closeSync, mkdirSync, openSync } from "node:fs";
 import { join } from "node:path";
 import { type BootRecord, partitionDevicePath } from "../../../machinery/boot/boot-record.ts";
 import { SteleError } from "../../../machinery/errors.ts";
@@ -20,6 +20,7 @@ import {
   hasExtSuperblock,
 } from "./ext4.ts";
 import { type BootDiskGrowth, type GrowBootDiskOptions, growBootDisk } from "./grow-boot-disk.ts";
+import { readDeviceBytes } from "./read-device-bytes.ts";
 
 /** What {@link mountMetalStorage} does to the machine; tests pass fakes that record. */
 export interface StorageCalls {
@@ -40,16 +41,7 @@ export interface StorageCalls {
 /** The real calls. */
 export const SYSTEM_STORAGE_CALLS: StorageCalls = {
   partitions: (disk) => readGpt(disk).table.partitions,
-  read(device, offset, length) {
-    const fd = openSync(device, "r");
-    try {
-      const bytes = Buffer.alloc(length);
-      readSync(fd, bytes, 0, length, offset);
-      return bytes;
-    } finally {
-      closeSync(fd);
-    }
-  },
+  read: readDeviceBytes,
   formatExt4,
   mount,
   isMounted: (target) => readMountinfo().some((entry) => entry.target === target),

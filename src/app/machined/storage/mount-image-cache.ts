@@ -1,8 +1,9 @@
-import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, readSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { type MountOptions, mount, readMountinfo } from "../../../pkg/linux/index.ts";
 import { EXT4_PROBE_LENGTH, EXT4_PROBE_OFFSET, extLabel, hasExtSuperblock } from "./ext4.ts";
 import { IMAGE_CACHE_LABEL } from "./image-cache-label.ts";
+import { readDeviceBytes } from "./read-device-bytes.ts";
 
 /** What {@link mountImageCache} does to the machine; tests pass fakes that record. */
 export interface ImageCacheCalls {
@@ -33,16 +34,7 @@ export const SYSTEM_IMAGE_CACHE_CALLS: ImageCacheCalls = {
       .sort()
       .map((name) => `/dev/${name}`);
   },
-  read(device, offset, length) {
-    const fd = openSync(device, "r");
-    try {
-      const bytes = Buffer.alloc(length);
-      readSync(fd, bytes, 0, length, offset);
-      return bytes;
-    } finally {
-      closeSync(fd);
-    }
-  },
+  read: readDeviceBytes,
   mount,
   isMounted: (target) => readMountinfo().some((entry) => entry.target === target),
   mkdir: (path) => mkdirSync(path, { recursive: true, mode: 0o755 }),
