@@ -1,14 +1,11 @@
-import { chmodSync, mkdirSync, rmSync } from "node:fs";
-import { dirname } from "node:path";
-import { Server, ServerCredentials } from "@grpc/grpc-js";
 import { MachineServiceService } from "../../../machinery/api/machine/v1alpha1/machine.ts";
 import { StatsServiceService } from "../../../machinery/api/machine/v1alpha1/stats.ts";
 import { VersionServiceService } from "../../../machinery/api/machine/v1alpha1/version.ts";
 import { ResourceServiceService } from "../../../machinery/api/resource/v1alpha1/resource.ts";
-import { SteleError } from "../../../machinery/errors.ts";
 import { machineServiceHandlers } from "../api/machine-service.ts";
 import { resourceServiceHandlers } from "../api/resource-service.ts";
 import { statsServiceHandlers } from "../api/stats-service.ts";
+import { UnixSocketServer } from "../api/unix-socket-server.ts";
 import { versionServiceHandlers } from "../api/version-service.ts";
 import type { Machined } from "../machined.ts";
 import { readerOnly } from "./reader-only.ts";
@@ -26,13 +23,9 @@ const CLOSE_GRACE_MS = 1_000;
  * maintenance mode and while apid waits for its certificate or is down (the moments the console
  * matters most), and cannot act on the node or read a secret, whoever presses keys at the console.
  */
-export class ReaderServer {
-  readonly socketPath: string;
-  readonly #server = new Server();
-  #listening = false;
-
+export class ReaderServer extends UnixSocketServer {
   constructor(machined: Machined, socketPath: string) {
-    this.socketPath = socketPath;
+    super(socketPath);
     const options = {
       isSensitive: (type: string) => {
         try {
@@ -43,54 +36,15 @@ export class ReaderServer {
       },
     };
     const add = (definition: Parameters<typeof readerOnly>[0], handlers: Parameters<typeof readerOnly>[1]) =>
-      this.#server.addService(definition, readerOnly(definition, handlers, options));
+      this.server.addService(definition, readerOnly(definition, handlers, options));
     add(VersionServiceService, versionServiceHandlers(machined));
     add(MachineServiceService, machineServiceHandlers(machined));
     add(ResourceServiceService, resourceServiceHandlers(machined));
     add(StatsServiceService, statsServiceHandlers(machined));
   }
 
-  /** Binds the socket, 0600 from its creation (a stale one from a crashed run is replaced). */
-  async listen(): Promise<void> {
-    mkdirSync(dirname(this.socketPath), { recursive: true, mode: 0o700 });
-    rmSync(this.socketPath, { force: true });
-    const previous = process.umask(0o177);
-    try {
-      await new Promise<void>((resolve, reject) => {
-        this.#server.bindAsync(`unix://${this.socketPath}`, ServerCredentials.createInsecure(), (error) =>
-          error
-            ? reject(
-                new SteleError(
-                  "io",
-                  `Cannot listen on ${this.socketPath}: ${error.message}`,
-                  "Check that the run directory is writable",
-                ),
-              )
-            : resolve(),
-        );
-      });
-    } finally {
-      process.umask(previous);
-    }
-    chmodSync(this.socketPath, 0o600);
-    this.#listening = true;
-  }
-
-  /** Stops serving (streams in flight are cut after a moment) and removes the socket. Idempotent. */
-  async close(): Promise<void> {
-    if (this.#listening) {
-      this.#listening = false;
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(() => {
-          this.#server.forceShutdown();
-          resolve();
-        }, CLOSE_GRACE_MS);
-        this.#server.tryShutdown(() => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
-    }
-    rmSync(this.socketPath, { force: true });
+  /** Stops serving (the dashboard's streams are cut after a moment) and removes the socket. */
+  override async close(): Promise<void> {
+    await super.close(CLOSE_GRACE_MS);
   }
 }
