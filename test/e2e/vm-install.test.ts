@@ -296,6 +296,24 @@ describe("installing from the ISO onto a disk, then booting the disk (UEFI, QEMU
     assert.equal(spec.current, "1");
   });
 
+  test("a configured control plane runs in 512 MiB: Memory reports what it uses", async (t) => {
+    const reply = await retry(
+      () =>
+        unary<{ messages: Array<{ meminfo?: { memTotal: bigint; memAvailable: bigint } }> }>(
+          machine(),
+          "memory",
+          {},
+        ),
+      30_000,
+    );
+    const info = reply.messages[0]?.meminfo;
+    assert.ok(info && info.memTotal > 0n && info.memAvailable > 0n);
+    const mib = (bytes: bigint) => `${(Number(bytes) / 1048576).toFixed(0)} MiB`;
+    t.diagnostic(
+      `memory at ${MEMORY_MIB} MiB: total ${mib(info.memTotal)}, in use ${mib(info.memTotal - info.memAvailable)}, available ${mib(info.memAvailable)}`,
+    );
+  });
+
   test("Reboot through the API restarts the machine, which comes back configured from the disk", async () => {
     await unary(machine(), "reboot", {}, 20_000).catch(() => undefined);
     const code = await exitedWithin(vm!, 120_000);
