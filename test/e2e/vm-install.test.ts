@@ -16,12 +16,12 @@ import { copyFileSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFil
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import type { ChannelCredentials } from "@grpc/grpc-js";
+import { type ChannelCredentials, Metadata } from "@grpc/grpc-js";
 import { parse } from "yaml";
 import { mutualTlsCredentials } from "../../src/cli/client/channel-credentials.ts";
 import { connectClusterNodes } from "../../src/cli/commands/cluster.ts";
 import { type DiskImages, ensureDiskImages } from "../../src/imager/disk/index.ts";
-import { MachineServiceClient } from "../../src/machinery/api/machine/v1alpha1/machine.ts";
+import { LogDriver, MachineServiceClient } from "../../src/machinery/api/machine/v1alpha1/machine.ts";
 import { StatsServiceClient } from "../../src/machinery/api/machine/v1alpha1/stats.ts";
 import { VersionServiceClient } from "../../src/machinery/api/machine/v1alpha1/version.ts";
 import { ResourceServiceClient } from "../../src/machinery/api/resource/v1alpha1/resource.ts";
@@ -294,6 +294,36 @@ describe("installing from the ISO onto a disk, then booting the disk (UEFI, QEMU
       return value;
     }, 60_000);
     assert.equal(spec.current, "1");
+  });
+
+  test("the console: tty2 shows machined's screen (the dashboard service runs, the display switched)", async () => {
+    const services = await retry(async () => {
+      const reply = await unary<{ messages: Array<{ services: Array<{ id: string; state: number }> }> }>(
+        machine(),
+        "serviceList",
+        {},
+      );
+      const dashboard = reply.messages[0]?.services.find((service) => service.id === "dashboard");
+      if (dashboard?.state !== 4) throw new Error(`dashboard service: ${JSON.stringify(dashboard)}`);
+      return reply.messages[0]!.services;
+    }, 60_000);
+    assert.ok(services.some((service) => service.id === "apid"));
+    const chunks: Buffer[] = [];
+    await new Promise<void>((resolve, reject) => {
+      const stream = machine().logs(
+        { namespace: "", id: "dashboard", driver: LogDriver.LOG_DRIVER_SERVICE, follow: false },
+        new Metadata(),
+      );
+      stream.on("data", (chunk: { bytes: Uint8Array }) => chunks.push(Buffer.from(chunk.bytes)));
+      stream.on("error", reject);
+      stream.on("end", resolve);
+    });
+    const log = Buffer.concat(chunks).toString("utf8");
+    assert.doesNotMatch(
+      log,
+      /cannot (switch the display|read|start)/,
+      `the dashboard service's log:\n${log}`,
+    );
   });
 
   test("a configured control plane runs in 512 MiB: Memory reports what it uses", async (t) => {
