@@ -21,6 +21,7 @@ import { parse } from "yaml";
 import { mutualTlsCredentials } from "../../src/cli/client/channel-credentials.ts";
 import { connectClusterNodes } from "../../src/cli/commands/cluster.ts";
 import { type DiskImages, ensureDiskImages } from "../../src/imager/disk/index.ts";
+import { ServiceState } from "../../src/machinery/api/machine/v1alpha1/events.ts";
 import { LogDriver, MachineServiceClient } from "../../src/machinery/api/machine/v1alpha1/machine.ts";
 import { StatsServiceClient } from "../../src/machinery/api/machine/v1alpha1/stats.ts";
 import { VersionServiceClient } from "../../src/machinery/api/machine/v1alpha1/version.ts";
@@ -298,13 +299,14 @@ describe("installing from the ISO onto a disk, then booting the disk (UEFI, QEMU
 
   test("the console: tty2 shows machined's screen (the dashboard service runs, the display switched)", async () => {
     const services = await retry(async () => {
-      const reply = await unary<{ messages: Array<{ services: Array<{ id: string; state: number }> }> }>(
+      const reply = await unary<{ messages: Array<{ services: Array<{ id: string; state: string }> }> }>(
         machine(),
         "serviceList",
         {},
       );
       const dashboard = reply.messages[0]?.services.find((service) => service.id === "dashboard");
-      if (dashboard?.state !== 4) throw new Error(`dashboard service: ${JSON.stringify(dashboard)}`);
+      if (dashboard?.state !== ServiceState.SERVICE_STATE_RUNNING)
+        throw new Error(`dashboard service: ${JSON.stringify(dashboard)}`);
       return reply.messages[0]!.services;
     }, 60_000);
     assert.ok(services.some((service) => service.id === "apid"));
