@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Debian packages the host needs. Keep this list the only place they are named.
-APT_PACKAGES=(openssl ca-certificates git tmux squashfs-tools iproute2 util-linux dpkg xz-utils zstd etcd-client etcd-server gdisk qemu-system-x86 ovmf swtpm swtpm-tools xorriso mtools dosfstools e2fsprogs binutils dnsmasq-base)
+APT_PACKAGES=(openssl ca-certificates git tmux squashfs-tools iproute2 util-linux dpkg xz-utils zstd etcd-client etcd-server gdisk qemu-system-x86 ovmf swtpm swtpm-tools xorriso mtools dosfstools e2fsprogs binutils dnsmasq-base grub-pc-bin grub-common)
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do

@@ -1,6 +1,8 @@
 import { readdir, stat } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { SteleError } from "../machinery/errors.ts";
+import type { GrubBiosImages } from "../pkg/grub-bios/index.ts";
+import { buildGrubBiosImages } from "./build-grub-images.ts";
 import { ROOTFS_ELF_ALLOWLIST } from "./elf-allowlist.ts";
 import { ImageTree } from "./image-tree.ts";
 import { type ClosureLibrary, libraryClosure } from "./library-closure.ts";
@@ -10,6 +12,7 @@ import {
   API_PROTOS_PATH,
   BUNDLE_CHUNKS_PATH,
   BUNDLE_PATH,
+  GRUB_IMAGES_PATH,
   LIBRARY_DIR,
   MERGED_USR_LINKS,
   NODE_BINARY_PATH,
@@ -37,6 +40,11 @@ export interface RootfsInputs {
   protos: readonly { path: string; source: string }[];
   /** STELE_VERSION, for /etc/os-release. */
   steleVersion: string;
+  /**
+   * GRUB's i386-pc boot.img and core.img, for the installer (GRUB_IMAGES_PATH). buildRootfs makes them
+   * from the host's GRUB (buildGrubBiosImages) when they are not given; rootfsTree leaves them out.
+   */
+  grub?: GrubBiosImages;
 }
 
 /** The root filesystem's contents as a tree, and the libraries that were pulled in. */
@@ -65,7 +73,8 @@ export function osRelease(version: string): string {
 /**
  * Lays out the node's root filesystem: Node.js, the bundle and its externals, containerd and runc
  * from Debian 13, the libraries all of their ELF files need (by DT_NEEDED, resolved in the Debian
- * packages and stored under their sonames), the loader, /etc/os-release and empty mount points.
+ * packages and stored under their sonames), the loader, /etc/os-release, GRUB's BIOS images when
+ * given (not ELF files: boot code), and empty mount points.
  * Nothing is copied by directory, so nothing arrives by accident; every ELF file is checked
  * against ROOTFS_ELF_ALLOWLIST.
  */
@@ -80,6 +89,10 @@ export async function rootfsTree(inputs: RootfsInputs): Promise<RootfsTree> {
     tree.content(`${BUNDLE_CHUNKS_PATH}/${chunk.name}`, chunk.content, 0o644);
   for (const { path, source } of await nodeModulesFiles(inputs.packages)) tree.file(path, source, 0o644);
   for (const { path, source } of inputs.protos) tree.file(`${API_PROTOS_PATH}/${path}`, source, 0o644);
+  if (inputs.grub !== undefined) {
+    tree.content(`${GRUB_IMAGES_PATH}/boot.img`, inputs.grub.bootImg, 0o644);
+    tree.content(`${GRUB_IMAGES_PATH}/core.img`, inputs.grub.coreImg, 0o644);
+  }
   const libraries = await addLibraries(tree, inputs.debsRoot, ROOTFS_ELF_ALLOWLIST);
   return { tree, libraries };
 }
@@ -149,9 +162,12 @@ export interface BuildRootfsOptions {
   compression?: SquashfsCompression;
 }
 
-/** Builds the node's root filesystem as a reproducible squashfs (see rootfsTree and makeSquashfs). */
+/**
+ * Builds the node's root filesystem as a reproducible squashfs (see rootfsTree and makeSquashfs),
+ * with GRUB's BIOS images made from the host's GRUB unless the inputs carry them.
+ */
 export async function buildRootfs(inputs: RootfsInputs, options: BuildRootfsOptions): Promise<RootfsTree> {
-  const layout = await rootfsTree(inputs);
+  const layout = await rootfsTree({ ...inputs, grub: inputs.grub ?? (await buildGrubBiosImages()) });
   await layout.tree.writeTo(options.stagingDir);
   await makeSquashfs(
     options.stagingDir,

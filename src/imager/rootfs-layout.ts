@@ -96,3 +96,39 @@ export const MERGED_USR_LINKS: ReadonlyArray<readonly [path: string, target: str
 
 /** Empty directories the sandbox (or the real init) mounts over; a read-only root cannot create them later. */
 export const ROOTFS_MOUNT_POINTS = ["dev", "proc", "run", "sys", "system", "tmp", "var"] as const;
+
+/**
+ * Where the root filesystem carries GRUB's i386-pc images (boot.img, core.img): the installer takes
+ * them from the running root to make an installed disk boot under a legacy BIOS. They depend only on
+ * GRUB and the lines below, not on the kernel, so one copy serves every medium and every upgrade.
+ */
+export const GRUB_IMAGES_PATH = "usr/lib/stele/grub";
+
+/** The host's GRUB for BIOS (Debian's grub-pc-bin): boot.img and the modules grub-mkimage links. */
+export const GRUB_I386_PC_DIR = "/usr/lib/grub/i386-pc";
+
+/**
+ * core.img's prefix: the ESP (GPT partition 1) of the disk the BIOS booted, whatever its number
+ * (GRUB fills in the empty drive name at run time), so a Stele disk boots as the second disk too.
+ */
+export const GRUB_PREFIX = "(,gpt1)/grub";
+
+/** core.img's embedded configuration: the ESP's grub.cfg, which the image builder writes beside the UKI. */
+export const GRUB_EMBEDDED_CONFIG = "configfile $prefix/grub.cfg\n";
+
+/**
+ * The modules linked into core.img, and nothing else (no module is loaded from disk): the BIOS disk
+ * driver, GPT and FAT for the prefix, the config and menu (normal, configfile), the Linux loader,
+ * and the serial terminal so GRUB's messages reach the same console as the kernel's.
+ */
+export const GRUB_MODULES = [
+  "biosdisk",
+  "part_gpt",
+  "fat",
+  "normal",
+  "configfile",
+  "linux",
+  "echo",
+  "serial",
+  "terminal",
+] as const;

@@ -13,6 +13,7 @@ import {
   steleLayout,
   writeGpt,
 } from "../../pkg/gpt/index.ts";
+import { type GrubBiosImages, writeGrubBios } from "../../pkg/grub-bios/index.ts";
 import { encodeUpgradeState, writeMeta } from "../../pkg/meta/index.ts";
 import { RAW_BOOT_SLOT_SIZE, RAW_EPHEMERAL_SIZE, RAW_ZSTD_LEVEL } from "./disk-layout.ts";
 
@@ -31,11 +32,14 @@ export interface RawDiskParts {
    * two different images do not share GUIDs.
    */
   guidSeed: string;
+  /** GRUB's i386-pc images: boot.img's code goes into the MBR, core.img into BIOS (legacy BIOS boot). */
+  grub: GrubBiosImages;
 }
 
 /**
  * Writes the raw disk image at `output`: the Stele GPT layout (src/pkg/gpt steleLayout) with the ESP
- * image in EFI, the squashfs in BOOT-A, BOOT-B and BIOS empty, META holding the upgrade state "slot
+ * image in EFI, the squashfs in BOOT-A, BOOT-B empty, GRUB's core.img in BIOS and boot.img's code in
+ * the protective MBR (src/pkg/grub-bios: the ESP's grub.cfg boots the UKI's kernel), META holding the upgrade state "slot
  * A, committed" (src/pkg/meta), and STATE and EPHEMERAL all zeros (machined formats a blank one on
  * first boot). The file is sparse: the zeros take no space. Boot slots are RAW_BOOT_SLOT_SIZE (or the
  * squashfs's size if larger), EPHEMERAL RAW_EPHEMERAL_SIZE. Returns the table written.
@@ -77,6 +81,7 @@ export async function buildRawDisk(parts: RawDiskParts, output: string): Promise
   let table: GptTable;
   try {
     table = writeGpt(io, layout);
+    writeGrubBios(io, table, parts.grub);
     const part = (name: string) => table.partitions.find((p) => p.name === name)!;
     const meta = part(SteleLabel.meta);
     writeMeta(io, encodeUpgradeState({ nextSlot: "A", triesLeft: 0, fallbackSlot: "A" }), {

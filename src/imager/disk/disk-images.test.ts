@@ -21,7 +21,9 @@ import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { createZstdDecompress } from "node:zlib";
 import { STELE_VERSION } from "../../machinery/constants.ts";
-import { PartitionType, readGpt, SteleLabel } from "../../pkg/gpt/index.ts";
+import { findFatFile } from "../../pkg/fat/index.ts";
+import { openBlockIo, PartitionType, readGpt, SteleLabel } from "../../pkg/gpt/index.ts";
+import { grubBootCode, grubCoreImage } from "../../pkg/grub-bios/index.ts";
 import { decodeUpgradeState, readMeta } from "../../pkg/meta/index.ts";
 import { readPeSections } from "../../pkg/pe/index.ts";
 import { type DiskImages, ensureDiskImages, readDiskManifest, UKI_CMDLINE } from "./index.ts";
@@ -144,6 +146,51 @@ test("the raw disk has a clean GPT with the 7 Stele partitions, the ESP, the squ
   });
   assert.deepEqual(decodeUpgradeState(contents.entries), { nextSlot: "A", triesLeft: 0, fallbackSlot: "A" });
   assert.equal((await readDiskManifest(shared))?.raw.diskGuid, table.diskGuid);
+});
+
+test("legacy BIOS: the raw disk's MBR and BIOS partition hold GRUB as the rootfs ships it, grub.cfg names the UKI's sections", async () => {
+  const { table } = readGpt(a.raw);
+  const bios = table.partitions.find((p) => p.name === SteleLabel.bios)!;
+  const fromRoot = (name: string) =>
+    execFileSync("unsquashfs", ["-cat", a.rootfs, `usr/lib/stele/grub/${name}`], { maxBuffer: 1 << 24 });
+  const bootImg = fromRoot("boot.img");
+  const coreImg = fromRoot("core.img");
+  const io = openBlockIo(a.raw);
+  try {
+    const mbr = Buffer.from(io.read(0, 512));
+    assert.ok(mbr.subarray(0, 440).equals(grubBootCode(bootImg, bios.firstLba)), "boot.img's code, patched");
+    assert.equal(mbr[446 + 4], 0xee, "the protective MBR entry is kept");
+    const core = grubCoreImage(coreImg, bios.firstLba);
+    assert.ok(Buffer.from(io.read(bios.firstLba * 512, core.length)).equals(core), "core.img, patched");
+  } finally {
+    io.close();
+  }
+  const manifest = await readDiskManifest(shared);
+  assert.equal(manifest?.inputs.grub.coreSha256, createHash("sha256").update(coreImg).digest("hex"));
+  assert.match(manifest?.inputs.grub.version ?? "", /^2\./);
+
+  // grub.cfg's block lists are the UKI's .linux and .initrd, read where the ESP holds them.
+  const cfg = execFileSync("mtype", ["-i", a.esp, "::/grub/grub.cfg"], {
+    env: { ...process.env, MTOOLS_SKIP_CHECK: "1" },
+    encoding: "utf8",
+  });
+  const esp = readFileSync(a.esp);
+  const sectors = (what: string) => {
+    const m = new RegExp(`^\\s*${what} \\(\\$root\\)(\\d+)\\+(\\d+)`, "m").exec(cfg);
+    assert.ok(m, `${what} line in grub.cfg`);
+    return esp.subarray(Number(m[1]) * 512, (Number(m[1]) + Number(m[2])) * 512);
+  };
+  const sections = new Map(readPeSections(readFileSync(a.uki)).map((s) => [s.name, Buffer.from(s.data)]));
+  const initrd = sections.get(".initrd")!;
+  assert.ok(sectors("initrd").subarray(0, initrd.length).equals(initrd));
+  assert.ok(sectors("linux").equals(sections.get(".linux")!.subarray(0, sectors("linux").length)));
+  assert.match(cfg, new RegExp(`linux .* ${UKI_CMDLINE.replaceAll(".", "\\.")}$`, "m"));
+  const espIo = openBlockIo(a.esp);
+  try {
+    assert.equal(findFatFile(espIo, "/EFI/BOOT/BOOTX64.EFI").extents.length, 1, "the UKI is contiguous");
+  } finally {
+    espIo.close();
+  }
 });
 
 test("the .zst decompresses to the raw disk", async () => {

@@ -33,6 +33,12 @@ export const DISK_MANIFEST_FILE = "disk.json";
 /** Where the firmware looks for a boot program on a removable medium or a disk without boot entries. */
 export const ESP_BOOT_PATH = "EFI/BOOT/BOOTX64.EFI";
 
+/**
+ * grub.cfg in the ESP, where core.img's prefix (GRUB_PREFIX: partition 1, /grub) makes GRUB look on a
+ * legacy BIOS boot. Written after the UKI, so the UKI's clusters stay where grub.cfg says.
+ */
+export const ESP_GRUB_CONFIG_PATH = "grub/grub.cfg";
+
 /** The FAT volume label of the ESP image (its volume id is fixed by `mkfs.fat --invariant`). */
 export const ESP_LABEL = "STELE-ESP";
 

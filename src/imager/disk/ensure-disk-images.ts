@@ -11,6 +11,7 @@ import { DebianError } from "../../pkg/debian/debian-error.ts";
 import { extractDeb } from "../../pkg/debian/extract-deb.ts";
 import { fetchDebs } from "../../pkg/debian/fetch-debs.ts";
 import { type BootImages, ensureBootImages, readBootManifest } from "../boot/index.ts";
+import { buildGrubBiosImages, grubVersion } from "../build-grub-images.ts";
 import { osRelease } from "../build-rootfs.ts";
 import { defaultAptCacheDir } from "../ensure-node-images.ts";
 import { withHostLock } from "../host-lock.ts";
@@ -74,6 +75,8 @@ const DiskManifestSchema = z.object({
     initramfs: z.object({ sha256: Sha256 }),
     stub: z.object({ name: z.string(), version: z.string(), sha256: Sha256 }),
     cmdline: z.string(),
+    /** The host's GRUB (grub-pc-bin) and the core.img made from it, for legacy BIOS boot. */
+    grub: z.object({ version: z.string(), coreSha256: Sha256 }),
     builder: z.object({ sha256: Sha256, tools: z.record(z.string(), z.string()), zstdLevel: z.number() }),
   }),
   outputs: z.object({ uki: Output, esp: Output, iso: Output, raw: Output, rawZst: Output }),
@@ -90,8 +93,10 @@ export type DiskManifest = z.infer<typeof DiskManifestSchema>;
 /**
  * Makes sure `outputDir` holds Stele's bootable media: first the boot images (ensureBootImages:
  * rootfs.sqsh, vmlinuz, initramfs.zst …), then the unified kernel image (systemd-stub from Debian 13
- * with os-release, UKI_CMDLINE, the kernel and the initramfs), the ESP image holding it, the hybrid
- * ISO (ESP + squashfs) and the raw disk image (Stele GPT layout) with its zstd copy. Rebuilt only
+ * with os-release, UKI_CMDLINE, the kernel and the initramfs), the ESP image holding it (and the
+ * grub.cfg that boots it under a legacy BIOS), the hybrid
+ * ISO (ESP + squashfs) and the raw disk image (Stele GPT layout, GRUB in the MBR and the BIOS
+ * partition) with its zstd copy. Rebuilt only
  * when an input changed (the rootfs, kernel, initramfs, stub package, command line, the builder's
  * code or the host tools' versions) or an output is missing or altered; the same inputs give the
  * same bytes. Concurrent builds into the same directory take turns.
@@ -140,6 +145,7 @@ async function ensure(options: EnsureDiskImagesOptions): Promise<DiskImages> {
           "Another build replaced the boot images meanwhile: build again",
         );
       }
+      const grub = await buildGrubBiosImages();
       const inputs: DiskManifest["inputs"] = {
         rootfs: { sha256: node.outputs.rootfs.sha256 },
         kernel: {
@@ -149,6 +155,10 @@ async function ensure(options: EnsureDiskImagesOptions): Promise<DiskImages> {
         initramfs: { sha256: bootManifest.outputs.initramfs.sha256 },
         stub: { name: stub!.name, version: stub!.version, sha256: stub!.sha256 },
         cmdline: UKI_CMDLINE,
+        grub: {
+          version: await grubVersion(),
+          coreSha256: createHash("sha256").update(grub.coreImg).digest("hex"),
+        },
         builder: {
           sha256: await diskBuilderFingerprint(),
           tools: await toolVersions(),
@@ -197,7 +207,7 @@ async function ensure(options: EnsureDiskImagesOptions): Promise<DiskImages> {
         );
         step(`Built ${ISO_FILE}`);
         const table = await buildRawDisk(
-          { esp: file(ESP_FILE), rootfs: boot.rootfs, guidSeed: JSON.stringify(inputs) },
+          { esp: file(ESP_FILE), rootfs: boot.rootfs, guidSeed: JSON.stringify(inputs), grub },
           file(RAW_FILE),
         );
         step(`Built the raw disk image ${RAW_FILE}`);
@@ -251,7 +261,14 @@ export async function readDiskManifest(outputDir: string): Promise<DiskManifest 
 }
 
 /** The directories whose code decides the disk images' bytes (the boot images' own are in boot.json). */
-const DISK_BUILDER_DIRS = ["src/imager/disk", "src/pkg/pe", "src/pkg/gpt", "src/pkg/meta"];
+const DISK_BUILDER_DIRS = [
+  "src/imager/disk",
+  "src/pkg/pe",
+  "src/pkg/gpt",
+  "src/pkg/meta",
+  "src/pkg/fat",
+  "src/pkg/grub-bios",
+];
 
 async function diskBuilderFingerprint(): Promise<string> {
   const repoRoot = findRepoRoot();

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import type { BootRecord } from "../../../machinery/boot/boot-record.ts";
-import { openBlockIo, PartitionType, writeGpt } from "../../../pkg/gpt/index.ts";
+import { openBlockIo, PartitionType, readGpt, writeGpt } from "../../../pkg/gpt/index.ts";
 import type { LoadedConfig } from "../config/config-store.ts";
 import { type InstallCalls, installToDisk } from "./install-to-disk.ts";
 
@@ -45,6 +45,17 @@ const live: BootRecord = {
 };
 const config = { text: "config\n", parsed: {}, warnings: [] } as unknown as LoadedConfig;
 
+/** Stand-ins for GRUB's boot.img and core.img, with the marks grub-bios checks (src/pkg/grub-bios). */
+const fakeGrub = (() => {
+  const bootImg = new Uint8Array(512).fill(0x11);
+  bootImg.set([0xeb, 0x63], 0);
+  bootImg.set([0xeb, 0x05], 0x66);
+  bootImg.set([0x55, 0xaa], 510);
+  const coreImg = new Uint8Array(3 * 512).fill(0x22);
+  coreImg.set([0x20, 0x08], 510);
+  return { bootImg, coreImg };
+})();
+
 /** Calls over files, recording the steps a real install would take on devices. */
 function fakeCalls(
   steps: string[],
@@ -68,6 +79,7 @@ function fakeCalls(
       steps.push("umount");
     },
     writeConfig: (stateDir, loaded) => steps.push(`config ${stateDir} ${loaded.text.trim()}`),
+    grubBiosImages: () => fakeGrub,
     log: (line) => steps.push(line.replace(/^install: /, "").split(":")[0]!),
   };
 }
@@ -83,7 +95,7 @@ function sha(path: string): string {
   }
 }
 
-test("installs in order: GPT, EFI, BOOT-A, META, re-read, STATE and EPHEMERAL formats, config in STATE", async () => {
+test("installs in order: GPT, EFI, BIOS boot code, BOOT-A, META, re-read, STATE and EPHEMERAL formats, config in STATE", async () => {
   const disk = file("blank.img", 4 * 1024 * MiB);
   const steps: string[] = [];
   const result = await installToDisk({ record: live, disk, wipe: false, config }, fakeCalls(steps));
@@ -91,6 +103,7 @@ test("installs in order: GPT, EFI, BOOT-A, META, re-read, STATE and EPHEMERAL fo
   assert.deepEqual(steps.slice(1), [
     "GPT written",
     "EFI",
+    "BIOS",
     "BOOT-A",
     "META written",
     "reread",
@@ -103,6 +116,26 @@ test("installs in order: GPT, EFI, BOOT-A, META, re-read, STATE and EPHEMERAL fo
     "umount",
     "machine configuration stored in STATE",
   ]);
+});
+
+test("writes GRUB's boot code into the MBR, keeping the protective partition entry, and core.img into BIOS", async () => {
+  const disk = file("bios.img", 4 * 1024 * MiB);
+  const { table } = await installToDisk({ record: live, disk, wipe: false, config }, fakeCalls([]));
+  const bios = table.partitions.find((p) => p.name === "BIOS")!;
+  const io = openBlockIo(disk);
+  try {
+    const mbr = Buffer.from(io.read(0, 512));
+    assert.equal(mbr[0], 0xeb);
+    assert.equal(mbr.readBigUInt64LE(0x5c), BigInt(bios.firstLba), "boot.img points at core.img");
+    assert.equal(mbr[446 + 4], 0xee, "the GPT's protective entry is still there");
+    assert.equal(mbr.readUInt16LE(510), 0xaa55);
+    const core = Buffer.from(io.read(bios.firstLba * 512, 3 * 512));
+    assert.equal(core.readBigUInt64LE(500), BigInt(bios.firstLba + 1), "diskboot loads the next sectors");
+    assert.equal(core.readUInt16LE(508), 2);
+  } finally {
+    io.close();
+  }
+  assert.deepEqual(readGpt(disk).problems, []);
 });
 
 const refusals: Array<[string, () => Promise<unknown>, RegExp, string]> = [

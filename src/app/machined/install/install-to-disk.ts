@@ -9,6 +9,7 @@ import {
   SteleLabel,
   writeGpt,
 } from "../../../pkg/gpt/index.ts";
+import { type GrubBiosImages, writeGrubBios } from "../../../pkg/grub-bios/index.ts";
 import { encodeUpgradeState, writeMeta } from "../../../pkg/meta/index.ts";
 import type { LoadedConfig } from "../config/config-store.ts";
 import type { Ext4Format } from "../storage/ext4.ts";
@@ -37,6 +38,11 @@ export interface InstallCalls {
   withMountedState(device: string, write: (dir: string) => void): void;
   /** Stores the config in STATE exactly as machined does on a first apply (ConfigStore.commit). */
   writeConfig(stateDir: string, config: LoadedConfig): void;
+  /**
+   * GRUB's i386-pc boot.img and core.img from the running root (the squashfs carries them), for legacy
+   * BIOS boot; undefined when the root has none, and then the disk boots through UEFI only.
+   */
+  grubBiosImages?(): GrubBiosImages | undefined;
   log(line: string): void;
 }
 
@@ -62,7 +68,8 @@ export interface InstallResult {
  * Installs Stele from the live medium it booted from onto `request.disk`, in this order: check the
  * medium (an ESP and the squashfs), the disk (exists, whole disk, not the medium, big enough) and
  * what it holds (refused unless wiped); clear its first and last MiB (old tables and signatures);
- * write the GPT; copy the medium's ESP raw into EFI and the squashfs (its superblock's bytes_used,
+ * write the GPT; copy the medium's ESP raw into EFI; write GRUB's core.img into BIOS and its boot code
+ * into the MBR (legacy BIOS boot, when the running root carries them); copy the squashfs (its superblock's bytes_used,
  * to 4 KiB) into BOOT-A; clear BOOT-B's head and META, write META (slot A); fsync; re-read the
  * partitions; format STATE and EPHEMERAL as ext4; store the config in STATE. A refusal writes
  * nothing; a failure after the first write leaves a disk that does not boot (no BOOT-A squashfs or
@@ -174,6 +181,16 @@ export async function installToDisk(request: InstallRequest, calls: InstallCalls
       };
       copy(medium, espBytes.offset, io, part(SteleLabel.efi).offset, espBytes.size);
       say(`EFI: ${espBytes.size} bytes of the medium's ESP copied`);
+      // The ESP's grub.cfg names sectors of partition 1, which the raw copy keeps where they were.
+      const grub = calls.grubBiosImages?.();
+      if (grub === undefined || table.sectorSize !== 512) {
+        say(
+          `BIOS: legacy BIOS boot not installed (${grub === undefined ? "no GRUB images in the running root" : `${table.sectorSize}-byte sectors`}): the disk boots through UEFI`,
+        );
+      } else {
+        const { coreSector, coreSectors } = writeGrubBios(io, table, grub);
+        say(`BIOS: GRUB core.img (${coreSectors} sectors) at sector ${coreSector}, boot code in the MBR`);
+      }
       const squashfsCopy = Math.min(Math.ceil(squashfsSize / 4096) * 4096, record.partition.size);
       copy(medium, squashfsOffset, io, part(SteleLabel.bootA).offset, squashfsCopy);
       say(`BOOT-A: ${squashfsSize} bytes of squashfs copied`);

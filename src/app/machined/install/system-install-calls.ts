@@ -4,6 +4,7 @@ import {
   existsSync,
   mkdtempSync,
   openSync,
+  readFileSync,
   realpathSync,
   rmdirSync,
   statSync,
@@ -13,6 +14,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { partitionDevicePath } from "../../../machinery/boot/boot-record.ts";
 import { SteleError } from "../../../machinery/errors.ts";
 import { type BlockIo, openBlockIo } from "../../../pkg/gpt/index.ts";
+import type { GrubBiosImages } from "../../../pkg/grub-bios/index.ts";
 import { mount, rereadPartitions, sync, umount2 } from "../../../pkg/linux/index.ts";
 import { ConfigStore } from "../config/config-store.ts";
 import { formatExt4 } from "../storage/ext4.ts";
@@ -20,6 +22,9 @@ import type { InstallCalls } from "./install-to-disk.ts";
 
 /** How long the partition nodes of a GPT just written may take to appear (devtmpfs, no udev). */
 const NODE_TIMEOUT_MS = 10_000;
+
+/** Where the root filesystem carries GRUB's BIOS images (src/imager/rootfs-layout.ts GRUB_IMAGES_PATH). */
+export const GRUB_IMAGES_DIR = "/usr/lib/stele/grub";
 
 /** Options of {@link systemInstallCalls}. */
 export interface SystemInstallCallsOptions {
@@ -85,6 +90,17 @@ export function systemInstallCalls(options: SystemInstallCallsOptions): InstallC
         }
       } finally {
         rmdirSync(dir);
+      }
+    },
+    grubBiosImages(): GrubBiosImages | undefined {
+      try {
+        return {
+          bootImg: readFileSync(join(GRUB_IMAGES_DIR, "boot.img")),
+          coreImg: readFileSync(join(GRUB_IMAGES_DIR, "core.img")),
+        };
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+        throw error;
       }
     },
     writeConfig(stateDir, config) {
