@@ -87,7 +87,10 @@ test("attaches an ISO as a CD-ROM and a disk as NVMe when asked", () => {
 });
 
 test("refuses a VM with nothing to boot, a kernel without initramfs, and commas in firmware paths", () => {
-  assert.throws(() => qemuArgs({ drives: [{ file: "/img/disk.raw" }] }, "tcg"), /nothing to boot/);
+  assert.throws(() => qemuArgs({}, "tcg"), /nothing to boot/);
+  // A disk alone boots through QEMU's legacy BIOS: no -kernel, no pflash, no q35.
+  const bios = qemuArgs({ drives: [{ file: "/img/disk.raw" }] }, "tcg");
+  assert.ok(!bios.includes("-kernel") && !bios.includes("q35") && !bios.join(" ").includes("pflash"));
   assert.throws(() => qemuArgs({ kernel: "/img/vmlinuz" }, "tcg"), /a kernel without an initramfs/);
   assert.throws(() => qemuArgs({ firmware: { code: "/a,b.fd", vars: "/v.fd" } }, "tcg"), {
     code: "invalid-argument",

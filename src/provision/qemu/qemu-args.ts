@@ -102,11 +102,13 @@ export function qemuArgs(spec: QemuVmSpec, accelerator: Accelerator): string[] {
       "-append",
       ["console=ttyS0", "panic=-1", ...HARDENING_BOOT_PARAMS, ...(spec.append ?? [])].join(" "),
     );
-  } else if (spec.firmware === undefined) {
+  } else if ((spec.drives ?? []).length === 0 && spec.cdrom === undefined) {
+    // Without a kernel the VM boots from its disks or CD-ROM: through UEFI with `firmware`, else
+    // through QEMU's own legacy BIOS (SeaBIOS), as a machine without UEFI does (GRUB on a Stele disk).
     throw new SteleError(
       "invalid-argument",
-      "Invalid QEMU VM: nothing to boot, neither a kernel nor UEFI firmware",
-      "Give a kernel and initramfs for a direct boot, or firmware (OVMF) to boot a disk or ISO",
+      "Invalid QEMU VM: nothing to boot, neither a kernel nor a disk or CD-ROM",
+      "Give a kernel and initramfs for a direct boot, or a disk or ISO to boot through the firmware",
     );
   }
   for (const [index, drive] of (spec.drives ?? []).entries()) {
