@@ -11,6 +11,7 @@ import type { Patch } from "../../machinery/config/patch/patch.ts";
 import { parseDuration } from "../../machinery/duration.ts";
 import { SteleError } from "../../machinery/errors.ts";
 import {
+  type ClusterCreateOptions,
   type ClusterNodeApi,
   type ClusterState,
   clusterStatus,
@@ -22,6 +23,7 @@ import {
   defaultImagesDir,
   destroyCluster,
   findLeftovers,
+  type Progress,
   planCluster,
   progressReporter,
   readClusterState,
@@ -259,43 +261,13 @@ async function create(
     stateDir: flags.stateDir,
     kubernetesVersion: flags.kubernetesVersion,
   });
-  const patches = (list: string[], flag: string): Patch[] =>
-    list.map((argument) => {
-      const { text, source } = readPatchArgument(argument, flag);
-      return parsePatch(text, { source });
-    });
-  const waitTimeoutMs = parseDuration(flags.waitTimeout, { label: "--wait-timeout" });
-  const aborter = new AbortController();
-  const interrupt = () => aborter.abort();
-  process.once("SIGINT", interrupt);
-  process.once("SIGTERM", interrupt);
-  const progress = progressReporter();
-  try {
+  await runCreate(flags, command, async (createOptions) => {
     const created = await createCluster(
-      {
-        plan,
-        patches: {
-          common: patches(flags.configPatch, "--config-patch"),
-          controlPlane: patches(flags.configPatchControlPlane, "--config-patch-control-plane"),
-          worker: patches(flags.configPatchWorker, "--config-patch-worker"),
-        },
-        clientConfigPath: clientConfigPath(command),
-        imagesDir: flags.imageDir ?? defaultImagesDir(),
-        waitTimeoutMs,
-        skipTeardownOnFailure: flags.skipTeardownOnFailure,
-        signal: aborter.signal,
-        progress,
-      },
+      { ...createOptions, plan },
       { connect: connectClusterNodes, ...(options.waitHealthy ? { waitHealthy: options.waitHealthy } : {}) },
     );
-    progress(`cluster ${plan.name} is healthy`);
-    const configPath = clientConfigPath(command);
-    const configFlag = configPath === resolveClientConfigPath() ? "" : ` --stelectlconfig ${configPath}`;
-    process.stdout.write(summary(created.state, { context: created.context, configFlag }));
-  } finally {
-    process.removeListener("SIGINT", interrupt);
-    process.removeListener("SIGTERM", interrupt);
-  }
+    return { state: created.state, context: created.context };
+  });
 }
 
 /** `cluster create --provisioner qemu`: the same steps and summary as the container path, with VMs. */
@@ -316,11 +288,40 @@ async function createQemu(
     boot: flags.boot,
     withTpm: flags.withTpm ?? false,
   });
-  const patches = (list: string[], flag: string): Patch[] =>
-    list.map((argument) => {
-      const { text, source } = readPatchArgument(argument, flag);
-      return parsePatch(text, { source });
-    });
+  await runCreate(flags, command, async (createOptions) => {
+    const created = await createQemuCluster(
+      { ...createOptions, plan },
+      { connect: connectClusterNodes, ...(options.waitHealthy ? { waitHealthy: options.waitHealthy } : {}) },
+    );
+    const accelerator = created.state.accelerator;
+    return {
+      state: asContainerState(created.state),
+      context: created.context,
+      note: `VMs: ${plan.boot} boot, ${plan.memoryMiB} MiB each${plan.withTpm ? ", TPM 2.0" : ""}; accelerator: ${accelerator ? `${accelerator.accelerator} (${accelerator.reason})` : "unknown"}; consoles: ${plan.clusterDir}/nodes/*/console.log`,
+    };
+  });
+}
+
+/** What a provisioner's create gives the summary: the cluster, its context, and a line of its own. */
+interface CreatedForSummary {
+  state: ClusterState;
+  context: string;
+  /** Printed before the client context line (the QEMU provisioner's VMs and accelerator). */
+  note?: string;
+}
+
+/**
+ * The part of `cluster create` both provisioners share, once the plan is checked: the wait timeout
+ * and patches read from the flags, Ctrl-C and SIGTERM turned into an abort (create then tears down
+ * what it made), and, once `createWith` resolves, the healthy line and the summary.
+ */
+async function runCreate(
+  flags: CreateOptions,
+  command: Command,
+  createWith: (
+    options: ClusterCreateOptions & { progress: Progress; signal: AbortSignal },
+  ) => Promise<CreatedForSummary>,
+): Promise<void> {
   const waitTimeoutMs = parseDuration(flags.waitTimeout, { label: "--wait-timeout" });
   const aborter = new AbortController();
   const interrupt = () => aborter.abort();
@@ -328,32 +329,28 @@ async function createQemu(
   process.once("SIGTERM", interrupt);
   const progress = progressReporter();
   try {
-    const created = await createQemuCluster(
-      {
-        plan,
-        patches: {
-          common: patches(flags.configPatch, "--config-patch"),
-          controlPlane: patches(flags.configPatchControlPlane, "--config-patch-control-plane"),
-          worker: patches(flags.configPatchWorker, "--config-patch-worker"),
-        },
-        clientConfigPath: clientConfigPath(command),
-        imagesDir: flags.imageDir ?? defaultImagesDir(),
-        waitTimeoutMs,
-        skipTeardownOnFailure: flags.skipTeardownOnFailure,
-        signal: aborter.signal,
-        progress,
+    const created = await createWith({
+      patches: {
+        common: readPatches(flags.configPatch, "--config-patch"),
+        controlPlane: readPatches(flags.configPatchControlPlane, "--config-patch-control-plane"),
+        worker: readPatches(flags.configPatchWorker, "--config-patch-worker"),
       },
-      { connect: connectClusterNodes, ...(options.waitHealthy ? { waitHealthy: options.waitHealthy } : {}) },
-    );
-    progress(`cluster ${plan.name} is healthy`);
+      clientConfigPath: clientConfigPath(command),
+      imagesDir: flags.imageDir ?? defaultImagesDir(),
+      waitTimeoutMs,
+      skipTeardownOnFailure: flags.skipTeardownOnFailure,
+      signal: aborter.signal,
+      progress,
+    });
+    progress(`cluster ${created.state.name} is healthy`);
     const configPath = clientConfigPath(command);
     const configFlag = configPath === resolveClientConfigPath() ? "" : ` --stelectlconfig ${configPath}`;
-    const accelerator = created.state.accelerator;
     process.stdout.write(
-      summary(asContainerState(created.state), { context: created.context, configFlag }).replace(
-        "\nclient context:",
-        `\nVMs: ${plan.boot} boot, ${plan.memoryMiB} MiB each${plan.withTpm ? ", TPM 2.0" : ""}; accelerator: ${accelerator ? `${accelerator.accelerator} (${accelerator.reason})` : "unknown"}; consoles: ${plan.clusterDir}/nodes/*/console.log\nclient context:`,
-      ),
+      summary(created.state, {
+        context: created.context,
+        configFlag,
+        ...(created.note === undefined ? {} : { note: created.note }),
+      }),
     );
   } finally {
     process.removeListener("SIGINT", interrupt);
@@ -361,8 +358,19 @@ async function createQemu(
   }
 }
 
+/** The patches of one `--config-patch*` flag, each read (@file or inline) and parsed. */
+function readPatches(list: string[], flag: string): Patch[] {
+  return list.map((argument) => {
+    const { text, source } = readPatchArgument(argument, flag);
+    return parsePatch(text, { source });
+  });
+}
+
 /** The closing summary of create: the nodes, then what to try next. */
-function summary(state: ClusterState, options: { context: string; configFlag: string }): string {
+function summary(
+  state: ClusterState,
+  options: { context: string; configFlag: string; note?: string },
+): string {
   const stelectl = `stelectl${options.configFlag} --context ${options.context}`;
   const table = formatTable([
     ["NAME", "ROLE", "ADDRESS"],
@@ -379,6 +387,7 @@ function summary(state: ClusterState, options: { context: string; configFlag: st
       .filter((n) => n.role === "controlplane")
       .map((n) => n.address)
       .join(", ")} (apid, port 50000); Kubernetes API: ${state.endpoint}`,
+    ...(options.note === undefined ? [] : [options.note]),
     `client context: ${options.context} (current); cluster files: ${state.clusterDir}`,
     "",
     "next:",

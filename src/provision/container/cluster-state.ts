@@ -1,8 +1,10 @@
-import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
-import { SteleError } from "../../machinery/errors.ts";
-import { writeFilesAtomically } from "../../pkg/fs/write-files-atomically.ts";
+import {
+  readClusterStateFile,
+  stateFromPlan,
+  writeClusterStateFile,
+} from "../cluster-flow/cluster-state-file.ts";
 import type { ClusterPlan } from "./cluster-plan.ts";
 
 /** The file in a cluster dir that records what create made: the source of truth of show and destroy. */
@@ -45,14 +47,7 @@ export type ClusterStateNode = ClusterState["nodes"][number];
 
 /** The state of a cluster about to be created: its plan, no keeper started, no context merged. */
 export function initialClusterState(plan: ClusterPlan, now = new Date()): ClusterState {
-  const { kubernetesVersion, ...rest } = plan;
-  return {
-    version: 1,
-    ...rest,
-    nodes: plan.nodes.map((node) => ({ ...node })),
-    ...(kubernetesVersion === undefined ? {} : { kubernetesVersion }),
-    createdAt: now.toISOString(),
-  };
+  return stateFromPlan(plan, now);
 }
 
 /**
@@ -60,45 +55,10 @@ export function initialClusterState(plan: ClusterPlan, now = new Date()): Cluste
  * destroy can always read what was made.
  */
 export function writeClusterState(state: ClusterState): void {
-  writeFilesAtomically([
-    {
-      path: join(state.clusterDir, CLUSTER_STATE_FILE),
-      content: `${JSON.stringify(state, null, 2)}\n`,
-      mode: 0o600,
-    },
-  ]);
+  writeClusterStateFile(join(state.clusterDir, CLUSTER_STATE_FILE), state);
 }
 
 /** Reads a cluster dir's cluster.json; undefined when there is none. */
 export function readClusterState(clusterDir: string): ClusterState | undefined {
-  const path = join(clusterDir, CLUSTER_STATE_FILE);
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-    throw new SteleError("io", `Cannot read ${path}: ${(error as Error).message}`, undefined, {
-      cause: error,
-    });
-  }
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (error) {
-    throw corrupt(path, (error as Error).message);
-  }
-  const parsed = stateSchema.safeParse(value);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw corrupt(path, `${issue?.path.join(".") || "(root)"}: ${issue?.message ?? "invalid"}`);
-  }
-  return parsed.data;
-}
-
-function corrupt(path: string, detail: string): SteleError {
-  return new SteleError(
-    "invalid-config",
-    `Cluster state ${path} is not readable: ${detail}`,
-    "it was written by another stelectl version or edited by hand; `stelectl cluster destroy` still removes what it can find by the cluster's name",
-  );
+  return readClusterStateFile(join(clusterDir, CLUSTER_STATE_FILE), stateSchema);
 }

@@ -1,13 +1,12 @@
-import { existsSync, readFileSync, rmdirSync, rmSync } from "node:fs";
+import { existsSync, rmdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { parseClientConfig } from "../../machinery/client/index.ts";
-import { SteleError } from "../../machinery/errors.ts";
+import { leftoversError } from "../cluster-flow/leftovers-error.ts";
+import { removeRecordedContext } from "../cluster-flow/remove-recorded-context.ts";
 import { cgroupMountPoints, cgroupTreePids, existingCgroupDirs, removeCgroupTree } from "./cgroup-tree.ts";
-import { removeClusterContext } from "./cluster-client-context.ts";
 import { destroyClusterNetwork, listClusterNetns } from "./cluster-network.ts";
 import { planCluster } from "./cluster-plan.ts";
 import { type ClusterState, readClusterState } from "./cluster-state.ts";
-import { findLeftovers, type Leftover, loopDevicesUnder, mountsUnder } from "./find-leftovers.ts";
+import { findLeftovers, loopDevicesUnder, mountsUnder } from "./find-leftovers.ts";
 import {
   isKeeperOf,
   isRunning,
@@ -107,7 +106,7 @@ export async function destroyCluster(
   progress("removing cgroups");
   await removeCgroups(state, options.removeNodeCgroup ?? removeSandboxCgroup);
 
-  removeContext(state, options, progress);
+  removeRecordedContext(state, { clientConfigPath: options.clientConfigPath, progress, showCurrent: true });
 
   if (!options.keepState && existsSync(state.clusterDir)) {
     // Never delete through a mount point: what is mounted there is not the cluster's to delete.
@@ -118,7 +117,7 @@ export async function destroyCluster(
   }
 
   const leftovers = await findLeftovers(state, { keepState: options.keepState ?? false, run });
-  if (leftovers.length > 0) throw leftoversError(state, leftovers);
+  if (leftovers.length > 0) throw leftoversError(state.name, leftovers);
 }
 
 /** PIDs of the cluster's keepers that run now, each checked through its command line. */
@@ -208,41 +207,4 @@ async function removeCgroups(
       // another cluster still runs
     }
   }
-}
-
-/** Removes the cluster's context from the client config it was merged into, if it is still ours. */
-function removeContext(state: ClusterState, options: DestroyClusterOptions, progress: Progress): void {
-  const path = state.clientConfig?.path ?? options.clientConfigPath;
-  const context = state.clientConfig?.context ?? state.name;
-  const crt = clusterClientCertificate(state.clusterDir, state.name);
-  if (path === undefined || crt === undefined) return;
-  try {
-    const result = removeClusterContext(path, { context, crt });
-    if (result.removed) {
-      progress(
-        `removed context ${context} from ${path}${result.current === undefined ? "" : result.current === "" ? "; no context is current now" : `; current context: ${result.current}`}`,
-      );
-    }
-  } catch (error) {
-    progress(`could not remove context ${context} from ${path}: ${(error as Error).message}`);
-  }
-}
-
-/** The client certificate create minted for the cluster, from the cluster dir's stelectlconfig. */
-function clusterClientCertificate(clusterDir: string, name: string): string | undefined {
-  const path = join(clusterDir, "stelectlconfig");
-  try {
-    const config = parseClientConfig(readFileSync(path, "utf8"), { file: path });
-    return config.contexts[name]?.crt ?? Object.values(config.contexts)[0]?.crt;
-  } catch {
-    return undefined;
-  }
-}
-
-function leftoversError(state: ClusterState, leftovers: readonly Leftover[]): SteleError {
-  return new SteleError(
-    "io",
-    `Cluster ${state.name} was not completely removed: ${leftovers.length} thing${leftovers.length === 1 ? "" : "s"} remain:\n${leftovers.map((l) => `  ${l.kind}: ${l.what}`).join("\n")}`,
-    `run \`stelectl cluster destroy --name ${state.name}\` again; if it stays, remove these by hand`,
-  );
 }

@@ -2,6 +2,9 @@
  * The container platform's provisioner: local clusters whose nodes are sandboxes of namespaces on
  * this machine (`stelectl cluster create|show|destroy`).
  */
+
+export { type ClusterCreateOptions, DEFAULT_WAIT_TIMEOUT_MS } from "../cluster-flow/bring-up-cluster.ts";
+export { waitMachinesReady } from "../cluster-flow/wait-machines-ready.ts";
 export type { ClusterConfigs, ClusterPatches } from "./cluster-configs.ts";
 export { generateClusterConfigs } from "./cluster-configs.ts";
 export {
@@ -33,8 +36,6 @@ export {
   type CreateClusterOptions,
   type CreatedCluster,
   createCluster,
-  DEFAULT_WAIT_TIMEOUT_MS,
-  waitMachinesReady,
 } from "./create-cluster.ts";
 export { clusterToDestroy, type DestroyClusterOptions, destroyCluster } from "./destroy-cluster.ts";
 export {

@@ -6,24 +6,23 @@ import {
   existsSync,
   mkdirSync,
   openSync,
-  readFileSync,
   statSync,
   truncateSync,
 } from "node:fs";
 import { join } from "node:path";
 import { IMAGE_CACHE_LABEL } from "../../app/machined/storage/image-cache-label.ts";
-import { mintClientConfig, serializeClientConfig } from "../../machinery/client/index.ts";
+import { serializeClientConfig } from "../../machinery/client/index.ts";
 import { parsePatch } from "../../machinery/config/patch/parse-patch.ts";
-import { isSteleError, SteleError } from "../../machinery/errors.ts";
-import { generateSecretsBundle, serializeSecretsBundle } from "../../machinery/pki/index.ts";
+import { SteleError } from "../../machinery/errors.ts";
+import { serializeSecretsBundle } from "../../machinery/pki/index.ts";
 import { writeFilesAtomically } from "../../pkg/fs/write-files-atomically.ts";
-import { mergeClusterContext } from "../container/cluster-client-context.ts";
-import { type ClusterPatches, generateClusterConfigs } from "../container/cluster-configs.ts";
-import { findNetworkConflicts } from "../container/cluster-network.ts";
-import type { ConnectClusterNodes, HealthWaitTarget, WaitHealthy } from "../container/cluster-node-api.ts";
-import { DEFAULT_WAIT_TIMEOUT_MS, waitMachinesReady } from "../container/create-cluster.ts";
+import { bringUpCluster, type ClusterCreateOptions } from "../cluster-flow/bring-up-cluster.ts";
+import { generateClusterMaterial } from "../cluster-flow/cluster-material.ts";
+import { logTail } from "../cluster-flow/log-tail.ts";
+import { makeClusterDir } from "../cluster-flow/make-cluster-dir.ts";
+import { refuseExistingCluster } from "../cluster-flow/refuse-existing-cluster.ts";
+import type { ConnectClusterNodes, WaitHealthy } from "../container/cluster-node-api.ts";
 import { isRunning } from "../container/host-processes.ts";
-import { readMaintenanceFingerprint } from "../container/maintenance-fingerprint.ts";
 import type { Progress } from "../container/progress-reporter.ts";
 import { runCommand } from "../container/run-command.ts";
 import { waitUntil } from "../container/wait-until.ts";
@@ -47,17 +46,8 @@ import { swtpmArgs } from "./swtpm-args.ts";
 import { ensureVmImages, type VmImages } from "./vm-images.ts";
 
 /** Options of createQemuCluster. */
-export interface CreateQemuClusterOptions {
+export interface CreateQemuClusterOptions extends ClusterCreateOptions {
   plan: QemuClusterPlan;
-  patches?: ClusterPatches;
-  clientConfigPath: string;
-  /** Where the images are built (`_out/images`). */
-  imagesDir: string;
-  imageCacheDir?: string;
-  waitTimeoutMs?: number;
-  skipTeardownOnFailure?: boolean;
-  signal?: AbortSignal;
-  progress?: Progress;
 }
 
 /** What createQemuCluster calls out to: the node API and health check are the CLI's. */
@@ -100,21 +90,12 @@ export async function createQemuCluster(
   await refuseToStart(plan, run, dependencies.qemuBinary ?? "qemu-system-x86_64");
   const firmware = plan.boot === "uefi" ? findOvmfFirmware() : undefined;
 
-  progress("generating secrets and machine configs…");
-  const secrets = await generateSecretsBundle();
   const patches = options.patches ?? { common: [], controlPlane: [], worker: [] };
-  const configs = generateClusterConfigs(asContainerPlan(plan), {
-    secrets,
+  const material = await generateClusterMaterial(asContainerPlan(plan), {
     // A directly booted VM runs from its squashfs disk and has nothing to install to: with an
     // install disk it does not have, maintenance-mode apply starts it instead of an installer.
     patches: plan.boot === "direct" ? { ...patches, common: [noInstallPatch(), ...patches.common] } : patches,
-  });
-  const client = await mintClientConfig({
-    osCA: secrets.certs.os,
-    roles: ["os:admin"],
-    contextName: plan.name,
-    endpoints: plan.nodes.filter((node) => node.role === "controlplane").map((node) => node.address),
-    nodes: [plan.nodes[0]!.address],
+    progress,
   });
 
   progress(`building the ${plan.boot === "uefi" ? "raw disk image" : "kernel, initramfs and root image"}…`);
@@ -128,110 +109,35 @@ export async function createQemuCluster(
   progress(`accelerator: ${accelerator.accelerator} (${accelerator.reason})`);
 
   const state: QemuClusterState = { ...initialQemuClusterState(plan), accelerator };
-  let api: ReturnType<ConnectClusterNodes> | undefined;
-  try {
-    writeClusterDir(state, {
-      images,
-      firmware,
-      files: [
-        { path: "secrets.yaml", content: serializeSecretsBundle(secrets) },
-        { path: "controlplane.yaml", content: configs.controlplane },
-        { path: "worker.yaml", content: configs.worker },
-        { path: "stelectlconfig", content: serializeClientConfig(client) },
-      ],
-      progress,
-    });
+  const merged = await bringUpCluster(
+    {
+      state: asContainerState(state),
+      async start() {
+        writeClusterDir(state, {
+          images,
+          firmware,
+          files: [
+            { path: "secrets.yaml", content: serializeSecretsBundle(material.secrets) },
+            { path: "controlplane.yaml", content: material.configs.controlplane },
+            { path: "worker.yaml", content: material.configs.worker },
+            { path: "stelectlconfig", content: serializeClientConfig(material.client) },
+          ],
+          progress,
+        });
 
-    progress(
-      `creating the network: namespace ${plan.netns} (bridge, ${plan.nodes.length} tap${plan.nodes.length === 1 ? "" : "s"}), ${plan.hostLink} ${plan.gateway}/${plan.prefixLength} on the host`,
-    );
-    await createQemuNetwork(plan, { run });
-
-    progress(`starting the DHCP server on ${plan.dhcpServerAddress}…`);
-    state.dhcpServerPid = startDetached(
-      "nsenter",
-      [
-        `--net=/run/netns/${plan.netns}`,
-        "--",
-        process.execPath,
-        steleEntry(),
-        "stelectl",
-        "cluster",
-        "dhcp-server",
-        "--cluster-dir",
-        plan.clusterDir,
-      ],
-      join(plan.clusterDir, "dhcp-server.log"),
-    );
-    writeQemuClusterState(state);
-
-    progress(
-      `starting ${plan.nodes.length} VM${plan.nodes.length === 1 ? "" : "s"} (${plan.memoryMiB} MiB, ${plan.boot} boot${plan.withTpm ? ", TPM" : ""})…`,
-    );
-    for (const node of state.nodes) {
-      let tpmSocket: string | undefined;
-      if (plan.withTpm) {
-        tpmSocket = join(node.nodeDir, "swtpm.sock");
-        node.swtpmPid = startDetached(
-          "swtpm",
-          swtpmArgs({
-            stateDir: join(node.nodeDir, "tpm"),
-            socket: tpmSocket,
-            pidFile: join(node.nodeDir, "swtpm.pid"),
-            logFile: join(node.nodeDir, "swtpm.log"),
-          }),
-          join(node.nodeDir, "swtpm.log"),
+        progress(
+          `creating the network: namespace ${plan.netns} (bridge, ${plan.nodes.length} tap${plan.nodes.length === 1 ? "" : "s"}), ${plan.hostLink} ${plan.gateway}/${plan.prefixLength} on the host`,
         );
-        writeQemuClusterState(state);
-        const socket = tpmSocket;
-        await waitUntil(
-          `swtpm of ${node.name} to listen on ${socket}`,
-          async () => (existsSync(socket) ? true : undefined),
-          {
-            timeoutMs: 10_000,
-            intervalMs: 50,
-            precondition: () =>
-              assertRunning(node.swtpmPid, `swtpm of ${node.name}`, join(node.nodeDir, "swtpm.log")),
-          },
-        );
-      }
-      const boot: QemuNodeBoot =
-        plan.boot === "uefi"
-          ? { kind: "uefi", code: firmware!.code, vars: join(node.nodeDir, "OVMF_VARS.fd") }
-          : {
-              kind: "direct",
-              kernel: join(plan.clusterDir, "vmlinuz"),
-              initrd: join(plan.clusterDir, "initramfs.zst"),
-              append: [`ip=${node.address}::${plan.gateway}:${plan.netmask}::eth0:off`],
-            };
-      const args = qemuNodeArgs({
-        name: node.name,
-        accelerator: accelerator.accelerator,
-        memoryMiB: plan.memoryMiB,
-        boot,
-        drives: clusterNodeDrives(plan.boot, { clusterDir: plan.clusterDir, nodeDir: node.nodeDir }),
-        tap: node.tap,
-        mac: node.mac,
-        ...(tpmSocket === undefined ? {} : { tpmSocket }),
-        consoleLog: join(node.nodeDir, "console.log"),
-        pidFile: join(node.nodeDir, "qemu.pid"),
-      });
-      // nsenter execs QEMU in the cluster's namespace (no fork): the PID is QEMU's.
-      node.qemuPid = startDetached(
-        "nsenter",
-        [`--net=/run/netns/${plan.netns}`, "--", dependencies.qemuBinary ?? "qemu-system-x86_64", ...args],
-        join(node.nodeDir, "qemu.log"),
-      );
-      writeQemuClusterState(state);
-    }
+        await createQemuNetwork(plan, { run });
 
-    const context = client.contexts[plan.name]!;
-    const nodes = dependencies.connect(context);
-    api = nodes;
-    const waitOptions = {
-      timeoutMs: options.waitTimeoutMs ?? DEFAULT_WAIT_TIMEOUT_MS,
-      signal: options.signal,
-      precondition: () => {
+        await startClusterProcesses(plan, state, {
+          firmware,
+          accelerator,
+          qemuBinary: dependencies.qemuBinary ?? "qemu-system-x86_64",
+          progress,
+        });
+      },
+      assertRunning() {
         for (const node of state.nodes)
           assertRunning(
             node.qemuPid,
@@ -240,114 +146,117 @@ export async function createQemuCluster(
             join(node.nodeDir, "console.log"),
           );
       },
-    };
-
-    progress("waiting for every VM to show its maintenance-mode fingerprint on its serial console…");
-    await Promise.all(
-      state.nodes.map(async (node) => {
-        const consoleLog = join(node.nodeDir, "console.log");
-        const fingerprint = await waitUntil(
-          `${node.name} to print its certificate fingerprint in ${consoleLog}`,
-          async () => readMaintenanceFingerprint(consoleLog),
-          waitOptions,
-        );
-        progress(
-          `applying ${node.name}'s config through maintenance mode (fingerprint ${fingerprint.slice(0, 11)}…)`,
-        );
-        await waitUntil(
-          `${node.name} to accept its config in maintenance mode`,
-          async () => {
-            await nodes.applyConfigInsecure(node.address, {
-              fingerprint,
-              config: Buffer.from(configs.nodes.get(node.name)!),
-            });
-            return true;
-          },
-          {
-            ...waitOptions,
-            timeoutMs: Math.min(waitOptions.timeoutMs, 60_000),
-            intervalMs: 1000,
-            retryIf: isUnavailable,
-          },
-        );
-      }),
-    );
-
-    progress("waiting for apid on every node (mutual TLS)…");
-    await Promise.all(
-      state.nodes.map((node) =>
-        waitUntil(
-          `apid of ${node.name} (${node.address}) to answer over mutual TLS`,
-          () => nodes.version(node.address),
-          waitOptions,
-        ),
-      ),
-    );
-
-    const first = state.nodes[0]!;
-    progress(`bootstrapping etcd on ${first.name}…`);
-    let attempts = 0;
-    await waitUntil(
-      `${first.name} to accept Bootstrap`,
-      async () => {
-        attempts++;
-        try {
-          await nodes.bootstrap(first.address);
-        } catch (error) {
-          const started = isSteleError(error) && /already (being )?bootstrapped/.test(error.message);
-          if (!(attempts > 1 && started)) throw error;
-        }
-        return true;
+      maintenanceMessage:
+        "waiting for every VM to show its maintenance-mode fingerprint on its serial console…",
+      apply: { timeoutMs: 60_000, intervalMs: 1000 },
+      bootstrapTimeoutMs: 120_000,
+      recordContext(clientConfig) {
+        state.clientConfig = clientConfig;
+        writeQemuClusterState(state);
       },
-      {
-        ...waitOptions,
-        timeoutMs: Math.min(waitOptions.timeoutMs, 120_000),
-        intervalMs: 1000,
-        retryIf: isUnavailable,
-      },
+      teardown: (teardownProgress) =>
+        destroyQemuCluster(state, {
+          clientConfigPath: options.clientConfigPath,
+          progress: teardownProgress,
+          run,
+        }),
+    },
+    { ...options, material, connect: dependencies.connect, waitHealthy: dependencies.waitHealthy, progress },
+  );
+  return { state, ...merged };
+}
+
+/**
+ * Starts what runs a QEMU cluster, each detached and its PID recorded in the state file at once
+ * (for destroy): the DHCP server in the cluster's namespace, then per node its swtpm (when asked
+ * for, awaited until it listens) and QEMU.
+ */
+async function startClusterProcesses(
+  plan: QemuClusterPlan,
+  state: QemuClusterState,
+  options: {
+    firmware: { code: string; vars: string } | undefined;
+    accelerator: AcceleratorChoice;
+    qemuBinary: string;
+    progress: Progress;
+  },
+): Promise<void> {
+  options.progress(`starting the DHCP server on ${plan.dhcpServerAddress}…`);
+  state.dhcpServerPid = startDetached(
+    "nsenter",
+    [
+      `--net=/run/netns/${plan.netns}`,
+      "--",
+      process.execPath,
+      steleEntry(),
+      "stelectl",
+      "cluster",
+      "dhcp-server",
+      "--cluster-dir",
+      plan.clusterDir,
+    ],
+    join(plan.clusterDir, "dhcp-server.log"),
+  );
+  writeQemuClusterState(state);
+
+  options.progress(
+    `starting ${plan.nodes.length} VM${plan.nodes.length === 1 ? "" : "s"} (${plan.memoryMiB} MiB, ${plan.boot} boot${plan.withTpm ? ", TPM" : ""})…`,
+  );
+  for (const node of state.nodes) {
+    let tpmSocket: string | undefined;
+    if (plan.withTpm) {
+      tpmSocket = join(node.nodeDir, "swtpm.sock");
+      node.swtpmPid = startDetached(
+        "swtpm",
+        swtpmArgs({
+          stateDir: join(node.nodeDir, "tpm"),
+          socket: tpmSocket,
+          pidFile: join(node.nodeDir, "swtpm.pid"),
+          logFile: join(node.nodeDir, "swtpm.log"),
+        }),
+        join(node.nodeDir, "swtpm.log"),
+      );
+      writeQemuClusterState(state);
+      const socket = tpmSocket;
+      await waitUntil(
+        `swtpm of ${node.name} to listen on ${socket}`,
+        async () => (existsSync(socket) ? true : undefined),
+        {
+          timeoutMs: 10_000,
+          intervalMs: 50,
+          precondition: () =>
+            assertRunning(node.swtpmPid, `swtpm of ${node.name}`, join(node.nodeDir, "swtpm.log")),
+        },
+      );
+    }
+    const boot: QemuNodeBoot =
+      plan.boot === "uefi"
+        ? { kind: "uefi", code: options.firmware!.code, vars: join(node.nodeDir, "OVMF_VARS.fd") }
+        : {
+            kind: "direct",
+            kernel: join(plan.clusterDir, "vmlinuz"),
+            initrd: join(plan.clusterDir, "initramfs.zst"),
+            append: [`ip=${node.address}::${plan.gateway}:${plan.netmask}::eth0:off`],
+          };
+    const args = qemuNodeArgs({
+      name: node.name,
+      accelerator: options.accelerator.accelerator,
+      memoryMiB: plan.memoryMiB,
+      boot,
+      drives: clusterNodeDrives(plan.boot, { clusterDir: plan.clusterDir, nodeDir: node.nodeDir }),
+      tap: node.tap,
+      mac: node.mac,
+      ...(tpmSocket === undefined ? {} : { tpmSocket }),
+      consoleLog: join(node.nodeDir, "console.log"),
+      pidFile: join(node.nodeDir, "qemu.pid"),
+    });
+    // nsenter execs QEMU in the cluster's namespace (no fork): the PID is QEMU's.
+    node.qemuPid = startDetached(
+      "nsenter",
+      [`--net=/run/netns/${plan.netns}`, "--", options.qemuBinary, ...args],
+      join(node.nodeDir, "qemu.log"),
     );
-
-    progress("waiting for the cluster to be healthy…");
-    const target: HealthWaitTarget = {
-      state: asContainerState(state),
-      context,
-      nodes,
-      signal: options.signal ?? new AbortController().signal,
-      progress,
-      timeoutMs: waitOptions.timeoutMs,
-    };
-    await (dependencies.waitHealthy ?? waitMachinesReady)(target);
-
-    const merged = mergeClusterContext(options.clientConfigPath, client);
-    state.clientConfig = { path: options.clientConfigPath, context: merged.context };
     writeQemuClusterState(state);
-    progress(
-      `merged context ${merged.context} into ${options.clientConfigPath}${merged.renamedFrom ? ` (${merged.renamedFrom} was taken)` : ""}`,
-    );
-    return {
-      state,
-      context: merged.context,
-      ...(merged.renamedFrom ? { renamedFrom: merged.renamedFrom } : {}),
-    };
-  } catch (error) {
-    progress(`create failed: ${error instanceof Error ? error.message : String(error)}`);
-    if (options.skipTeardownOnFailure) {
-      progress(`left everything in place (--skip-teardown-on-failure): ${plan.clusterDir}`);
-      throw error;
-    }
-    progress("tearing down what was made…");
-    try {
-      await destroyQemuCluster(state, {
-        clientConfigPath: options.clientConfigPath,
-        progress: (message) => progress(`  ${message}`),
-        run,
-      });
-    } catch (teardownError) {
-      progress(`teardown incomplete: ${(teardownError as Error).message}`);
-    }
-    throw error;
-  } finally {
-    api?.close();
   }
 }
 
@@ -396,24 +305,10 @@ async function refuseToStart(
       );
     }
   }
-  const destroy = `stelectl cluster destroy --name ${plan.name}`;
-  if (existsSync(plan.clusterDir)) {
-    throw new SteleError(
-      "already-exists",
-      `Cluster ${plan.name} already exists: ${plan.clusterDir}`,
-      `remove it with \`${destroy}\` (add --state-dir if you gave one), or choose another --name`,
-    );
-  }
-  const conflicts = await findNetworkConflicts(asContainerPlan(plan), { run });
-  if (conflicts.length === 0) return;
-  const ours = conflicts.some((c) => c.startsWith("link ") || c.startsWith("network namespace "));
-  throw new SteleError(
-    ours ? "already-exists" : "failed-precondition",
-    `Cannot create cluster ${plan.name} on ${plan.cidr}: ${conflicts.join("; ")}`,
-    ours
-      ? `a cluster named ${plan.name} left its network behind (or a tap or link of that name exists): remove it with \`${destroy}\``
-      : "choose a --cidr no host interface or route uses, e.g. --cidr 10.251.0.0/24",
-  );
+  await refuseExistingCluster(asContainerPlan(plan), {
+    run,
+    leftBehind: " (or a tap or link of that name exists)",
+  });
 }
 
 /** The cluster dir: state file first (destroy's source of truth), images, secrets, configs, node dirs and disks. */
@@ -427,17 +322,7 @@ function writeClusterDir(
   },
 ): void {
   const dir = state.clusterDir;
-  mkdirSync(join(dir, ".."), { recursive: true, mode: 0o700 });
-  try {
-    mkdirSync(dir, { mode: 0o700 }); // not recursive: fails if another create got here first
-  } catch (error) {
-    throw new SteleError(
-      "io",
-      `Cannot create the cluster dir ${dir}: ${(error as Error).message}`,
-      undefined,
-      { cause: error },
-    );
-  }
+  makeClusterDir(dir);
   writeQemuClusterState(state);
   writeFilesAtomically(
     parts.files.map((file) => ({ path: join(dir, file.path), content: file.content, mode: 0o600 })),
@@ -522,25 +407,7 @@ function assertRunning(pid: number | undefined, what: string, ...logs: string[])
   if (pid === undefined || isRunning(pid)) return;
   throw new SteleError(
     "unavailable",
-    `${what} (PID ${pid}) exited:\n${logs.map((log) => `${log}:\n${tail(log, 15)}`).join("\n")}`,
+    `${what} (PID ${pid}) exited:\n${logs.map((log) => `${log}:\n${logTail(log, { lines: 15, missing: "(nothing)" })}`).join("\n")}`,
     "fix what the logs say, or run with --skip-teardown-on-failure to look at the cluster dir",
   );
-}
-
-function tail(path: string, lines: number): string {
-  try {
-    return readFileSync(path, "utf8")
-      .trimEnd()
-      .split("\n")
-      .slice(-lines)
-      .map((line) => `  | ${line}`)
-      .join("\n");
-  } catch {
-    return "  (nothing)";
-  }
-}
-
-/** Whether a call failed because the node is not answering yet: worth trying again. */
-function isUnavailable(error: unknown): boolean {
-  return isSteleError(error) && error.code === "unavailable";
 }

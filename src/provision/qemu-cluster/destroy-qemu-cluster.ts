@@ -1,9 +1,7 @@
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { parseClientConfig } from "../../machinery/client/index.ts";
-import { SteleError } from "../../machinery/errors.ts";
-import { removeClusterContext } from "../container/cluster-client-context.ts";
-import type { Leftover } from "../container/find-leftovers.ts";
+import { leftoversError } from "../cluster-flow/leftovers-error.ts";
+import { removeRecordedContext } from "../cluster-flow/remove-recorded-context.ts";
 import {
   isRunning,
   processesInNetns,
@@ -98,13 +96,13 @@ export async function destroyQemuCluster(
   progress(`removing the network: ${state.hostLink}, namespace ${state.netns} (bridge, taps)`);
   await destroyQemuNetwork(state, { run });
 
-  removeContext(state, options, progress);
+  removeRecordedContext(state, { clientConfigPath: options.clientConfigPath, progress, showCurrent: false });
   if (!options.keepState && existsSync(state.clusterDir)) {
     progress(`removing ${state.clusterDir}`);
     rmSync(state.clusterDir, { recursive: true, force: true });
   }
   const leftovers = await findQemuLeftovers(state, { keepState: options.keepState ?? false, run });
-  if (leftovers.length > 0) throw leftoversError(state, leftovers);
+  if (leftovers.length > 0) throw leftoversError(state.name, leftovers);
 }
 
 /** PIDs of the cluster's QEMU, swtpm and DHCP server, and of anything else in its namespace or naming its dir. */
@@ -131,39 +129,4 @@ function clusterProcesses(state: QemuClusterState): number[] {
   for (const { pid } of processesNaming(state.clusterDir)) pids.add(pid);
   for (const pid of processesInNetns(`/run/netns/${state.netns}`)) pids.add(pid);
   return [...pids];
-}
-
-function removeContext(
-  state: QemuClusterState,
-  options: DestroyQemuClusterOptions,
-  progress: Progress,
-): void {
-  const path = state.clientConfig?.path ?? options.clientConfigPath;
-  const context = state.clientConfig?.context ?? state.name;
-  const crt = clusterClientCertificate(state.clusterDir, state.name);
-  if (path === undefined || crt === undefined) return;
-  try {
-    const result = removeClusterContext(path, { context, crt });
-    if (result.removed) progress(`removed context ${context} from ${path}`);
-  } catch (error) {
-    progress(`could not remove context ${context} from ${path}: ${(error as Error).message}`);
-  }
-}
-
-function clusterClientCertificate(clusterDir: string, name: string): string | undefined {
-  const path = join(clusterDir, "stelectlconfig");
-  try {
-    const config = parseClientConfig(readFileSync(path, "utf8"), { file: path });
-    return config.contexts[name]?.crt ?? Object.values(config.contexts)[0]?.crt;
-  } catch {
-    return undefined;
-  }
-}
-
-function leftoversError(state: QemuClusterState, leftovers: readonly Leftover[]): SteleError {
-  return new SteleError(
-    "io",
-    `Cluster ${state.name} was not completely removed: ${leftovers.length} thing${leftovers.length === 1 ? "" : "s"} remain:\n${leftovers.map((l) => `  ${l.kind}: ${l.what}`).join("\n")}`,
-    `run \`stelectl cluster destroy --name ${state.name}\` again; if it stays, remove these by hand`,
-  );
 }

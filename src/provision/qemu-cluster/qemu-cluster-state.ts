@@ -1,8 +1,10 @@
-import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
-import { SteleError } from "../../machinery/errors.ts";
-import { writeFilesAtomically } from "../../pkg/fs/write-files-atomically.ts";
+import {
+  readClusterStateFile,
+  stateFromPlan,
+  writeClusterStateFile,
+} from "../cluster-flow/cluster-state-file.ts";
 import type { ClusterPlan } from "../container/cluster-plan.ts";
 import { type ClusterState, initialClusterState } from "../container/cluster-state.ts";
 import type { QemuClusterPlan } from "./qemu-cluster-plan.ts";
@@ -57,51 +59,17 @@ export type QemuClusterState = z.infer<typeof stateSchema>;
 
 /** The state of a QEMU cluster about to be created. */
 export function initialQemuClusterState(plan: QemuClusterPlan, now = new Date()): QemuClusterState {
-  const { kubernetesVersion, ...rest } = plan;
-  return {
-    version: 1,
-    ...rest,
-    nodes: plan.nodes.map((node) => ({ ...node })),
-    ...(kubernetesVersion === undefined ? {} : { kubernetesVersion }),
-    createdAt: now.toISOString(),
-  };
+  return stateFromPlan(plan, now);
 }
 
 /** Writes qemu-cluster.json atomically (0600): destroy can always read what was made. */
 export function writeQemuClusterState(state: QemuClusterState): void {
-  writeFilesAtomically([
-    {
-      path: join(state.clusterDir, QEMU_CLUSTER_STATE_FILE),
-      content: `${JSON.stringify(state, null, 2)}\n`,
-      mode: 0o600,
-    },
-  ]);
+  writeClusterStateFile(join(state.clusterDir, QEMU_CLUSTER_STATE_FILE), state);
 }
 
 /** Reads a cluster dir's qemu-cluster.json; undefined when there is none (not a QEMU cluster). */
 export function readQemuClusterState(clusterDir: string): QemuClusterState | undefined {
-  const path = join(clusterDir, QEMU_CLUSTER_STATE_FILE);
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-    throw new SteleError("io", `Cannot read ${path}: ${(error as Error).message}`, undefined, {
-      cause: error,
-    });
-  }
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (error) {
-    throw corrupt(path, (error as Error).message);
-  }
-  const parsed = stateSchema.safeParse(value);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw corrupt(path, `${issue?.path.join(".") || "(root)"}: ${issue?.message ?? "invalid"}`);
-  }
-  return parsed.data;
+  return readClusterStateFile(join(clusterDir, QEMU_CLUSTER_STATE_FILE), stateSchema);
 }
 
 /** The parts of a QEMU plan or state the container provisioner's code reads. */
@@ -152,12 +120,4 @@ export function asContainerPlan(plan: QemuClusterShape): ClusterPlan {
 export function asContainerState(state: QemuClusterState): ClusterState {
   const containerState = initialClusterState(asContainerPlan(state), new Date(state.createdAt));
   return state.clientConfig ? { ...containerState, clientConfig: state.clientConfig } : containerState;
-}
-
-function corrupt(path: string, detail: string): SteleError {
-  return new SteleError(
-    "invalid-config",
-    `Cluster state ${path} is not readable: ${detail}`,
-    "it was written by another stelectl version or edited by hand; `stelectl cluster destroy` still removes what it can find by the cluster's name",
-  );
 }
