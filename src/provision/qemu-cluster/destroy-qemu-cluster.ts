@@ -2,6 +2,7 @@ import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { leftoversError } from "../cluster-flow/leftovers-error.ts";
 import { removeRecordedContext } from "../cluster-flow/remove-recorded-context.ts";
+import { mountsUnder } from "../container/find-leftovers.ts";
 import {
   isRunning,
   processesInNetns,
@@ -97,7 +98,9 @@ export async function destroyQemuCluster(
   await destroyQemuNetwork(state, { run });
 
   removeRecordedContext(state, { clientConfigPath: options.clientConfigPath, progress, showCurrent: false });
-  if (!options.keepState && existsSync(state.clusterDir)) {
+  // Never delete through a mount point (what is mounted there is not the cluster's to delete): the
+  // leftovers check then names the directory.
+  if (!options.keepState && existsSync(state.clusterDir) && mountsUnder(state.clusterDir).length === 0) {
     progress(`removing ${state.clusterDir}`);
     rmSync(state.clusterDir, { recursive: true, force: true });
   }
