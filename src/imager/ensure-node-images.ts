@@ -3,12 +3,11 @@ import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from "node:fs/promise
 import { availableParallelism, homedir } from "node:os";
 import { join, resolve } from "node:path";
 import { DEFAULT_ETCD_IMAGE, STELE_VERSION } from "../machinery/constants.ts";
-import { type ErrorCode, isSteleError, SteleError } from "../machinery/errors.ts";
 import { fileDigest } from "../machinery/image/index.ts";
-import { DebianError } from "../pkg/debian/debian-error.ts";
 import { extractDeb } from "../pkg/debian/extract-deb.ts";
 import { type FetchedDeb, fetchDebs } from "../pkg/debian/fetch-debs.ts";
 import { sha256File } from "../pkg/debian/verify-deb.ts";
+import { asSteleError } from "./as-stele-error.ts";
 import { buildBundle } from "./build-bundle.ts";
 import { buildEtcdImage } from "./build-etcd-image.ts";
 import { apiProtoFiles, buildRootfs, nodeModulesFiles } from "./build-rootfs.ts";
@@ -263,20 +262,3 @@ async function inParallel<T>(
 
 const megabytes = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
 const seconds = (since: number) => `${((Date.now() - since) / 1000).toFixed(1)} s`;
-
-const DEBIAN_CODES: Readonly<Record<DebianError["reason"], ErrorCode>> = {
-  network: "unavailable",
-  integrity: "failed-precondition",
-  "not-found": "not-found",
-  tool: "failed-precondition",
-};
-
-/** Errors of the leaf packages (src/pkg) carry a hint but not a code: give them one at this edge. */
-function asSteleError(error: unknown): unknown {
-  if (isSteleError(error) || !(error instanceof Error)) return error;
-  const hint = (error as { hint?: unknown }).hint;
-  if (error instanceof DebianError)
-    return new SteleError(DEBIAN_CODES[error.reason], error.message, error.hint, { cause: error });
-  if (typeof hint === "string") return new SteleError("internal", error.message, hint, { cause: error });
-  return error;
-}

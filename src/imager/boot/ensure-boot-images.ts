@@ -4,10 +4,10 @@ import { copyFile, mkdtemp, readdir, readFile, rename, rm, writeFile } from "nod
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { z } from "zod";
-import { isSteleError, SteleError } from "../../machinery/errors.ts";
+import { SteleError } from "../../machinery/errors.ts";
 import { fileDigest } from "../../machinery/image/index.ts";
-import { DebianError } from "../../pkg/debian/debian-error.ts";
 import { extractDeb } from "../../pkg/debian/extract-deb.ts";
+import { asSteleError } from "../as-stele-error.ts";
 import { defaultAptCacheDir, ensureNodeImages, type NodeImages } from "../ensure-node-images.ts";
 import { withHostLock } from "../host-lock.ts";
 import { readImagesManifest } from "../images-manifest.ts";
@@ -247,18 +247,3 @@ async function unsquash(image: string, dir: string, paths: readonly string[]): P
 }
 
 const megabytes = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
-
-/** Errors of the leaf packages carry a hint but not a code: give them one at this edge. */
-function asSteleError(error: unknown): unknown {
-  if (isSteleError(error) || !(error instanceof Error)) return error;
-  if (error instanceof DebianError) {
-    const code =
-      error.reason === "network"
-        ? "unavailable"
-        : error.reason === "not-found"
-          ? "not-found"
-          : "failed-precondition";
-    return new SteleError(code, error.message, error.hint, { cause: error });
-  }
-  return error;
-}

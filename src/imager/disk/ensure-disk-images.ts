@@ -5,11 +5,11 @@ import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { z } from "zod";
 import { STELE_VERSION } from "../../machinery/constants.ts";
-import { isSteleError, SteleError } from "../../machinery/errors.ts";
+import { SteleError } from "../../machinery/errors.ts";
 import { fileDigest } from "../../machinery/image/index.ts";
-import { DebianError } from "../../pkg/debian/debian-error.ts";
 import { extractDeb } from "../../pkg/debian/extract-deb.ts";
 import { fetchDebs } from "../../pkg/debian/fetch-debs.ts";
+import { asSteleError } from "../as-stele-error.ts";
 import { type BootImages, ensureBootImages, readBootManifest } from "../boot/index.ts";
 import { buildGrubBiosImages, grubVersion } from "../build-grub-images.ts";
 import { osRelease } from "../build-rootfs.ts";
@@ -312,15 +312,3 @@ async function toolVersions(): Promise<Record<string, string>> {
 }
 
 const megabytes = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
-
-/** Errors of the Debian fetcher carry a hint but not a code: give them one at this edge. */
-function asSteleError(error: unknown): unknown {
-  if (isSteleError(error) || !(error instanceof DebianError)) return error;
-  const code =
-    error.reason === "network"
-      ? "unavailable"
-      : error.reason === "not-found"
-        ? "not-found"
-        : "failed-precondition";
-  return new SteleError(code, error.message, error.hint, { cause: error });
-}

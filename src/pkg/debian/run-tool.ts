@@ -8,6 +8,8 @@ export interface RunToolOptions {
   /** How the failure is classified (`tool` unless the caller knows better, e.g. `network` for apt). */
   reason?: "network" | "tool";
   hint?: string;
+  /** The hint when the tool is not installed (default: install it with scripts/deps.sh). */
+  missingHint?: string;
 }
 
 /**
@@ -44,7 +46,8 @@ export function runTool(
             missing ? "tool" : (options.reason ?? "tool"),
             `${command} ${args.slice(0, 3).join(" ")} failed: ${detail}`,
             missing
-              ? `Install ${command} on the build host (bash scripts/deps.sh installs what Stele needs)`
+              ? (options.missingHint ??
+                  `Install ${command} on the build host (bash scripts/deps.sh installs what Stele needs)`)
               : (options.hint ?? `Run the same ${command} command by hand to see the whole output`),
             { cause: error },
           ),
