@@ -1,9 +1,11 @@
 /**
  * End-to-end: a one-node cluster of VMs made by the real `stelectl cluster create --provisioner
- * qemu --boot direct` (TCG here, as the accelerator is detected): QEMU in the cluster's network
+ * qemu` with its default UEFI boot (OVMF, the raw disk image grown to the node's disk; TCG here, as
+ * the accelerator is detected): QEMU in the cluster's network
  * namespace on a tap, its config applied through maintenance mode pinned to the fingerprint on its
  * serial console, etcd bootstrapped in the VM from the etcd image that the cluster's image-cache
- * disk brings (there is no registry here), `stelectl health` green; then `cluster destroy`
+ * disk brings (there is no registry here), its address from the provisioner's DHCP server and
+ * EPHEMERAL grown to the disk on first boot, `stelectl health` green; then `cluster destroy`
  * must leave no QEMU, DHCP server, tap, bridge, namespace, link or directory behind.
  */
 import assert from "node:assert/strict";
@@ -58,13 +60,13 @@ after(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-describe("a one-node QEMU cluster, direct boot", { timeout: 600_000 }, () => {
+describe("a one-node QEMU cluster, UEFI boot from the raw image", { timeout: 600_000 }, () => {
   test("cluster create boots the VM, applies its config through maintenance mode and waits for health", (t) => {
     const started = Date.now();
     const out = ok(
       [
         ...["cluster", "create", "--provisioner", "qemu", "--name", NAME],
-        ...["--controlplanes", "1", "--workers", "0", "--boot", "direct", "--memory", "1024"],
+        ...["--controlplanes", "1", "--workers", "0", "--memory", "1024"],
         ...["--cidr", CIDR, "--state-dir", stateDir, "--wait-timeout", "3m"],
       ],
       CREATE_TIMEOUT_MS,
@@ -90,8 +92,12 @@ describe("a one-node QEMU cluster, direct boot", { timeout: 600_000 }, () => {
     // The API reads only under /var: the serial console, kept in the cluster dir, is what tells.
     const plan = planQemuCluster({ name: NAME, stateDir, cidr: CIDR, controlPlanes: 1, workers: 0 });
     const consoleLog = readFileSync(join(plan.nodes[0]!.nodeDir, "console.log"), "utf8");
-    // vda is the root image and vdb the data disk (direct boot): the cache comes after them.
-    assert.match(consoleLog, /machined: image cache: \/dev\/vdc mounted, 1 archive\r?$/m);
+    // vda is the node's disk (the raw image): the cache comes after it.
+    assert.match(consoleLog, /machined: image cache: \/dev\/vdb mounted, 1 archive\r?$/m);
+    // Booted from the raw image, on a disk larger than the image: EPHEMERAL grew on the first boot.
+    assert.match(consoleLog, /EPHEMERAL grown to the end of \/dev\/vda/);
+    // The address came from the provisioner's DHCP server, as a real machine gets its own.
+    assert.match(consoleLog, new RegExp(`DHCP lease ${NODE.replaceAll(".", "\\.")}/28`));
     assert.match(
       consoleLog,
       /Imported image registry\.k8s\.io\/etcd:[\w.-]+ from \/system\/image-cache\/etcd\.oci\.tar/,
