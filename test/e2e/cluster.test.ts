@@ -13,6 +13,7 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { issueCertificate, parseSecretsBundle } from "../../src/machinery/pki/index.ts";
 import { eventually as retry } from "./local-node.ts";
+import { type StelectlRun, stelectlRunner } from "./stelectl-runner.ts";
 
 /** Retries until `fn` returns a value; the error names what was awaited. */
 async function eventually<T>(
@@ -27,7 +28,6 @@ async function eventually<T>(
   }
 }
 
-const STELECTL = join(import.meta.dirname, "..", "..", "bin", "stelectl.js");
 const NAME = `e2e${Math.floor(Math.random() * 0xffff).toString(16)}`;
 /** A /28 of this run's own inside 10.250.0.0/16, so two runs never collide. */
 const NET = `10.250.${Math.floor(Math.random() * 250)}`;
@@ -40,28 +40,9 @@ let clusterDir = "";
 let clientConfig = "";
 let etcdctlTls: string[] = [];
 
-interface Run {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
+const { run: stelectl, ok } = stelectlRunner(() => clientConfig);
 
-function stelectl(args: readonly string[], timeoutMs = 120_000): Run {
-  const result = spawnSync(process.execPath, [STELECTL, ...args], {
-    encoding: "utf8",
-    timeout: timeoutMs,
-    env: { ...process.env, STELECONFIG: clientConfig },
-  });
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
-}
-
-function ok(args: readonly string[], timeoutMs?: number): string {
-  const run = stelectl(args, timeoutMs);
-  assert.equal(run.status, 0, `stelectl ${args.join(" ")} failed:\n${run.stdout}\n${run.stderr}`);
-  return run.stdout;
-}
-
-function etcdctl(args: readonly string[]): Run {
+function etcdctl(args: readonly string[]): StelectlRun {
   const result = spawnSync(
     "etcdctl",
     [`--endpoints=${CP.map((ip) => `https://${ip}:2379`).join(",")}`, ...etcdctlTls, ...args],

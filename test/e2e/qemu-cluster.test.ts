@@ -15,8 +15,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { findQemuLeftovers, planQemuCluster } from "../../src/provision/qemu-cluster/index.ts";
+import { stelectlRunner } from "./stelectl-runner.ts";
 
-const STELECTL = join(import.meta.dirname, "..", "..", "bin", "stelectl.js");
 const NAME = `qe2e${Math.floor(Math.random() * 0xffff).toString(16)}`;
 /** A /28 of this run's own inside 10.249.0.0/16, so two runs never collide. */
 const NET = `10.249.${Math.floor(Math.random() * 250)}`;
@@ -32,20 +32,7 @@ let dir = "";
 let stateDir = "";
 let clientConfig = "";
 
-function stelectl(args: readonly string[], timeoutMs = 120_000) {
-  const result = spawnSync(process.execPath, [STELECTL, ...args], {
-    encoding: "utf8",
-    timeout: timeoutMs,
-    env: { ...process.env, STELECONFIG: clientConfig },
-  });
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
-}
-
-function ok(args: readonly string[], timeoutMs?: number): string {
-  const run = stelectl(args, timeoutMs);
-  assert.equal(run.status, 0, `stelectl ${args.join(" ")} failed:\n${run.stdout}\n${run.stderr}`);
-  return run.stdout;
-}
+const { run: stelectl, ok } = stelectlRunner(() => clientConfig);
 
 before(() => {
   dir = mkdtempSync(join(tmpdir(), "stele-qemu-e2e-"));
