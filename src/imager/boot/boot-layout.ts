@@ -9,8 +9,8 @@ export const KERNEL_METAPACKAGE = "linux-image-cloud-amd64";
 
 /**
  * The kernel modules a node needs: virtio disk and network (QEMU, clouds), the disks a real or
- * UEFI machine boots from (AHCI/SATA disks and CD-ROMs through sd_mod and sr_mod, virtio-scsi,
- * NVMe), efivarfs (stage 1 reads systemd-stub's LoaderDevicePartUUID from it), the squashfs root,
+ * UEFI machine boots from (AHCI/SATA disks and CD-ROMs through sd_mod and sr_mod, the PIIX IDE
+ * controller older BIOS PCs and QEMU's `pc` machine put their CD-ROM on, virtio-scsi, NVMe), efivarfs (stage 1 reads systemd-stub's LoaderDevicePartUUID from it), the squashfs root,
  * loop devices (a root partition on a CD-ROM is mounted through one) and overlayfs for containerd.
  * Debian 13's cloud kernel builds virtio_ring, virtio, virtio_pci and nvme in (modules.builtin), so
  * the builder drops them and fails on a name the kernel lacks. isofs is not needed: the root is the
@@ -23,6 +23,7 @@ export const BOOT_MODULES = [
   "virtio_blk",
   "virtio_scsi",
   "ahci",
+  "ata_piix",
   "nvme",
   "sd_mod",
   "sr_mod",

@@ -7,12 +7,15 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import {
+  closeSync,
   copyFileSync,
   createReadStream,
   linkSync,
   mkdirSync,
   mkdtempSync,
+  openSync,
   readFileSync,
+  readSync,
   rmSync,
   writeFileSync,
 } from "node:fs";
@@ -26,6 +29,7 @@ import { openBlockIo, PartitionType, readGpt, SteleLabel } from "../../pkg/gpt/i
 import { grubBootCode, grubCoreImage } from "../../pkg/grub-bios/index.ts";
 import { decodeUpgradeState, readMeta } from "../../pkg/meta/index.ts";
 import { readPeSections } from "../../pkg/pe/index.ts";
+import { buildGrubIsoImages } from "../build-grub-images.ts";
 import { type DiskImages, ensureDiskImages, readDiskManifest, UKI_CMDLINE } from "./index.ts";
 
 const REPO = join(import.meta.dirname, "../../..");
@@ -98,13 +102,17 @@ test("the ESP image holds the UKI as /EFI/BOOT/BOOTX64.EFI", () => {
   assert.ok(readFileSync(out).equals(readFileSync(a.uki)));
 });
 
-test("the ISO boots the ESP through El Torito and carries a GPT with the ESP and the squashfs", async () => {
+test("the ISO boots GRUB (BIOS) and the ESP (UEFI) through El Torito and carries a GPT with the ESP and the squashfs", async () => {
   const report = execFileSync("xorriso", ["-indev", a.iso, "-report_el_torito", "plain"], {
     encoding: "utf8",
     stdio: ["ignore", "pipe", "pipe"],
   });
-  assert.match(report, /El Torito boot img :\s+1\s+UEFI\s+y\s+none/);
-  assert.match(report, /El Torito img path :\s+1\s+\/esp\.img/);
+  const bios = /El Torito boot img :\s+1\s+BIOS\s+y\s+none\s+\S+\s+\S+\s+4\s+(\d+)/.exec(report);
+  assert.ok(bios, report);
+  assert.match(report, /El Torito img path :\s+1\s+\/grub\/eltorito\.img/);
+  assert.match(report, /El Torito img opts :\s+1\s+boot-info-table grub2-boot-info/);
+  assert.match(report, /El Torito boot img :\s+2\s+UEFI\s+y\s+none/);
+  assert.match(report, /El Torito img path :\s+2\s+\/esp\.img/);
   const copy = join(dir, "copy.iso");
   copyFileSync(a.iso, copy);
   const printed = execFileSync("sgdisk", ["-p", copy], { encoding: "utf8" });
@@ -125,6 +133,32 @@ test("the ISO boots the ESP through El Torito and carries a GPT with the ESP and
   assert.equal(await sha(a.iso, squashfs!.firstLba * 512, rootfsSize), await sha(a.rootfs));
   assert.ok(bytes(esp) >= size(a.esp));
   assert.equal(await sha(a.iso, esp!.firstLba * 512, size(a.esp)), await sha(a.esp));
+});
+
+test("the ISO's MBR is GRUB's boot_hybrid.img, loading the El Torito image's core.img from a USB stick", async () => {
+  const report = execFileSync("xorriso", ["-indev", a.iso, "-report_el_torito", "plain"], {
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const lba = Number(/El Torito boot img :\s+1\s+BIOS(?:\s+\S+){5}\s+(\d+)/.exec(report)?.[1]);
+  const mbr = Buffer.alloc(512);
+  const fd = openSync(a.iso, "r");
+  try {
+    readSync(fd, mbr, 0, 512, 0);
+  } finally {
+    closeSync(fd);
+  }
+  const hybrid = readFileSync("/usr/lib/grub/i386-pc/boot_hybrid.img");
+  assert.ok(mbr.subarray(0, 0x1b0).equals(hybrid.subarray(0, 0x1b0)), "boot_hybrid.img's code");
+  // The 512-byte sector after cdboot.img's 2048 bytes: where core.img starts in the El Torito image.
+  assert.equal(Number(mbr.readBigUInt64LE(0x1b0)), lba * 4 + 4);
+  assert.equal(mbr[446 + 4], 0xee, "the protective MBR entry of the GPT is kept");
+  const grubIso = await buildGrubIsoImages();
+  const manifest = await readDiskManifest(shared);
+  assert.equal(
+    manifest?.inputs.grub.eltoritoSha256,
+    createHash("sha256").update(grubIso.eltoritoImg).digest("hex"),
+  );
 });
 
 test("the raw disk has a clean GPT with the 7 Stele partitions, the ESP, the squashfs in BOOT-A and META on slot A", async () => {

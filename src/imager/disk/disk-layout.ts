@@ -42,6 +42,51 @@ export const ESP_GRUB_CONFIG_PATH = "grub/grub.cfg";
 /** The FAT volume label of the ESP image (its volume id is fixed by `mkfs.fat --invariant`). */
 export const ESP_LABEL = "STELE-ESP";
 
+/** The ESP image's path in the ISO 9660 tree (the UEFI El Torito image; the BIOS one opens it too). */
+export const ISO_ESP_PATH = "esp.img";
+
+/** GRUB's El Torito BIOS boot image in the ISO 9660 tree (buildGrubIsoImages). */
+export const ISO_ELTORITO_PATH = "grub/eltorito.img";
+
+/**
+ * The El Torito image's prefix before its embedded config replaces it: the ISO 9660 tree of the
+ * medium GRUB was started from (a CD, or a USB stick's whole disk), whose root the config opens.
+ */
+export const ISO_GRUB_PREFIX = "/grub";
+
+/**
+ * The El Torito image's embedded config: open the ESP image of the ISO 9660 tree as the loopback
+ * device `esp` and make it the root, then read the ESP's own grub.cfg. That file loads the UKI's
+ * sections as `($root)FIRST+COUNT`, sectors of the ESP, so with $root the loopback the one grub.cfg
+ * serves the raw disk (root: GPT partition 1) and the ISO alike, on a CD or a USB stick.
+ */
+export const ISO_GRUB_EMBEDDED_CONFIG = [
+  `loopback esp /${ISO_ESP_PATH}`,
+  "set root=esp",
+  "set prefix=(esp)/grub",
+  `configfile (esp)/${ESP_GRUB_CONFIG_PATH}`,
+  "",
+].join("\n");
+
+/**
+ * The modules linked into the El Torito image, and nothing else (no module is loaded from the
+ * medium): the BIOS disk driver (CDs through El Torito's drive number, USB sticks as disks), ISO 9660
+ * for the tree, loopback and FAT for the ESP image, the config and menu, the Linux loader and the
+ * serial terminal, as core.img has them.
+ */
+export const ISO_GRUB_MODULES = [
+  "biosdisk",
+  "iso9660",
+  "loopback",
+  "fat",
+  "normal",
+  "configfile",
+  "linux",
+  "echo",
+  "serial",
+  "terminal",
+] as const;
+
 /** The ISO 9660 volume id. */
 export const ISO_VOLUME_ID = `STELE_${STELE_VERSION.replaceAll(".", "_")}`;
 

@@ -11,7 +11,7 @@ import { extractDeb } from "../../pkg/debian/extract-deb.ts";
 import { fetchDebs } from "../../pkg/debian/fetch-debs.ts";
 import { asSteleError } from "../as-stele-error.ts";
 import { type BootImages, ensureBootImages, readBootManifest } from "../boot/index.ts";
-import { buildGrubBiosImages, grubVersion } from "../build-grub-images.ts";
+import { buildGrubBiosImages, buildGrubIsoImages, grubVersion } from "../build-grub-images.ts";
 import { osRelease } from "../build-rootfs.ts";
 import { defaultAptCacheDir } from "../ensure-node-images.ts";
 import { withHostLock } from "../host-lock.ts";
@@ -75,8 +75,11 @@ const DiskManifestSchema = z.object({
     initramfs: z.object({ sha256: Sha256 }),
     stub: z.object({ name: z.string(), version: z.string(), sha256: Sha256 }),
     cmdline: z.string(),
-    /** The host's GRUB (grub-pc-bin) and the core.img made from it, for legacy BIOS boot. */
-    grub: z.object({ version: z.string(), coreSha256: Sha256 }),
+    /**
+     * The host's GRUB (grub-pc-bin) and the images made from it for legacy BIOS boot: core.img (raw
+     * disk, installed disk) and the ISO's El Torito image.
+     */
+    grub: z.object({ version: z.string(), coreSha256: Sha256, eltoritoSha256: Sha256 }),
     builder: z.object({ sha256: Sha256, tools: z.record(z.string(), z.string()), zstdLevel: z.number() }),
   }),
   outputs: z.object({ uki: Output, esp: Output, iso: Output, raw: Output, rawZst: Output }),
@@ -95,7 +98,7 @@ export type DiskManifest = z.infer<typeof DiskManifestSchema>;
  * rootfs.sqsh, vmlinuz, initramfs.zst …), then the unified kernel image (systemd-stub from Debian 13
  * with os-release, UKI_CMDLINE, the kernel and the initramfs), the ESP image holding it (and the
  * grub.cfg that boots it under a legacy BIOS), the hybrid
- * ISO (ESP + squashfs) and the raw disk image (Stele GPT layout, GRUB in the MBR and the BIOS
+ * ISO (ESP + squashfs, El Torito for UEFI and BIOS) and the raw disk image (Stele GPT layout, GRUB in the MBR and the BIOS
  * partition) with its zstd copy. Rebuilt only
  * when an input changed (the rootfs, kernel, initramfs, stub package, command line, the builder's
  * code or the host tools' versions) or an output is missing or altered; the same inputs give the
@@ -146,6 +149,7 @@ async function ensure(options: EnsureDiskImagesOptions): Promise<DiskImages> {
         );
       }
       const grub = await buildGrubBiosImages();
+      const grubIso = await buildGrubIsoImages();
       const inputs: DiskManifest["inputs"] = {
         rootfs: { sha256: node.outputs.rootfs.sha256 },
         kernel: {
@@ -158,6 +162,7 @@ async function ensure(options: EnsureDiskImagesOptions): Promise<DiskImages> {
         grub: {
           version: await grubVersion(),
           coreSha256: createHash("sha256").update(grub.coreImg).digest("hex"),
+          eltoritoSha256: createHash("sha256").update(grubIso.eltoritoImg).digest("hex"),
         },
         builder: {
           sha256: await diskBuilderFingerprint(),
@@ -202,7 +207,7 @@ async function ensure(options: EnsureDiskImagesOptions): Promise<DiskImages> {
         step(`Built the ESP image ${ESP_FILE}`);
         progress(`Building the ISO ${ISO_FILE} (xorriso)`);
         await buildIso(
-          { esp: file(ESP_FILE), rootfs: boot.rootfs, treeDir: file("iso-root") },
+          { esp: file(ESP_FILE), rootfs: boot.rootfs, grub: grubIso, treeDir: file("iso-root") },
           file(ISO_FILE),
         );
         step(`Built ${ISO_FILE}`);
