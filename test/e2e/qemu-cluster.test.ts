@@ -10,7 +10,7 @@
  */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -50,14 +50,26 @@ after(() => {
 describe("a one-node QEMU cluster, UEFI boot from the raw image", { timeout: 600_000 }, () => {
   test("cluster create boots the VM, applies its config through maintenance mode and waits for health", (t) => {
     const started = Date.now();
-    const out = ok(
+    // Kept on failure (`after` destroys it), so that the message can quote the VM's own console.
+    const create = stelectl(
       [
         ...["cluster", "create", "--provisioner", "qemu", "--name", NAME],
         ...["--controlplanes", "1", "--workers", "0", "--memory", "1024"],
-        ...["--cidr", CIDR, "--state-dir", stateDir, "--wait-timeout", "3m"],
+        ...["--cidr", CIDR, "--state-dir", stateDir, "--wait-timeout", "3m", "--skip-teardown-on-failure"],
       ],
       CREATE_TIMEOUT_MS,
     );
+    if (create.status !== 0) {
+      const plan = planQemuCluster({ name: NAME, stateDir, cidr: CIDR, controlPlanes: 1, workers: 0 });
+      const consoleFile = join(plan.nodes[0]!.nodeDir, "console.log");
+      const tail = existsSync(consoleFile)
+        ? readFileSync(consoleFile, "utf8").split("\n").slice(-80).join("\n")
+        : "(none)";
+      assert.fail(
+        `cluster create failed:\n${create.stdout}\n${create.stderr}\nthe VM's console, last lines:\n${tail}`,
+      );
+    }
+    const out = create.stdout;
     t.diagnostic(`cluster create: ${((Date.now() - started) / 1000).toFixed(1)} s`);
     assert.match(out, new RegExp(NODE.replaceAll(".", "\\.")));
     assert.match(out, /accelerator: (tcg|kvm)/);
@@ -83,6 +95,8 @@ describe("a one-node QEMU cluster, UEFI boot from the raw image", { timeout: 600
     assert.match(consoleLog, /machined: image cache: \/dev\/vdb mounted, 1 archive\r?$/m);
     // Booted from the raw image, on a disk larger than the image: EPHEMERAL grew on the first boot.
     assert.match(consoleLog, /EPHEMERAL grown to the end of \/dev\/vda/);
+    // …and the kernel took the new size of that one partition while the root was mounted from BOOT-A.
+    assert.match(consoleLog, /\/dev\/vda: the kernel resized partition 7 \(EPHEMERAL\)/);
     // The address came from the provisioner's DHCP server, as a real machine gets its own.
     assert.match(consoleLog, new RegExp(`DHCP lease ${NODE.replaceAll(".", "\\.")}/28`));
     assert.match(

@@ -9,7 +9,14 @@ export const BLOCK_IOCTLS = {
   BLKSSZGET: 0x1268,
   /** `_IOR(0x12, 114, size_t)`: the size in bytes, as a u64. */
   BLKGETSIZE64: 0x80081272,
+  /** `_IO(0x12, 105)`: add, delete or resize one partition (struct blkpg_ioctl_arg). */
+  BLKPG: 0x1269,
 } as const;
+
+/** `BLKPG_RESIZE_PARTITION` of linux/blkpg.h. */
+const BLKPG_RESIZE_PARTITION = 3;
+/** sizeof(struct blkpg_partition): two long longs, an int, two 64-byte names, padded to 8. */
+const BLKPG_PARTITION_SIZE = 152;
 
 /**
  * BLKGETSIZE64: the size in bytes of the block device open as `fd` (fstat says 0 for a device). The
@@ -36,4 +43,32 @@ export function blockDeviceSectorSize(fd: number): number {
  */
 export function rereadPartitions(fd: number): void {
   check(libc().ioctl(fd, BLOCK_IOCTLS.BLKRRPART, Buffer.alloc(8)), "ioctl", [fd, "BLKRRPART"]);
+}
+
+/**
+ * BLKPG_RESIZE_PARTITION: tells the kernel that partition `number` of the disk open as `fd` now
+ * spans `length` bytes from `start` (its start cannot move). Unlike BLKRRPART it works while other
+ * partitions of the disk are mounted, which is how a node grows EPHEMERAL on the disk it booted
+ * from. The GPT on disk must already say the same: this changes only the kernel's view.
+ */
+export function resizePartition(
+  fd: number,
+  partition: { number: number; start: number; length: number },
+): void {
+  check(
+    libc().ioctlBlkpg(fd, BLOCK_IOCTLS.BLKPG, {
+      op: BLKPG_RESIZE_PARTITION,
+      flags: 0,
+      datalen: BLKPG_PARTITION_SIZE,
+      data: {
+        start: BigInt(partition.start),
+        length: BigInt(partition.length),
+        pno: partition.number,
+        devname: "",
+        volname: "",
+      },
+    }),
+    "ioctl",
+    [fd, "BLKPG_RESIZE_PARTITION", partition.number],
+  );
 }

@@ -9,6 +9,7 @@ export {
   blockDeviceSectorSize,
   blockDeviceSize,
   rereadPartitions,
+  resizePartition,
 } from "./block-device.ts";
 export { type DeviceUdpSocketOptions, openDeviceUdpSocket } from "./device-udp-socket.ts";
 export { clearCloseOnExec, type ExecveOptions, execve } from "./execve.ts";

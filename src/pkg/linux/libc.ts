@@ -29,11 +29,24 @@ export interface Libc {
   readonly close: (fd: number) => number;
   /** `ioctl(fd, request, arg)` with `arg` a buffer the kernel reads (and may write back). */
   readonly ioctl: (fd: number, request: number, arg: Buffer) => number;
+  /**
+   * `ioctl(fd, BLKPG, &arg)`: its argument holds a pointer to a second struct, which a flat buffer
+   * cannot express, so koffi marshals both from one object.
+   */
+  readonly ioctlBlkpg: (fd: number, request: number, arg: BlkpgIoctlArg) => number;
   readonly strerror: (errnum: number) => string;
   /** errno as the last call through koffi left it. */
   readonly errno: () => number;
   /** errno names by number (`2` → `ENOENT`), from koffi's table. */
   readonly errnoNames: ReadonlyMap<number, string>;
+}
+
+/** `struct blkpg_ioctl_arg` with its `struct blkpg_partition` (linux/blkpg.h); offsets in bytes. */
+export interface BlkpgIoctlArg {
+  op: number;
+  flags: number;
+  datalen: number;
+  data: { start: bigint; length: bigint; pno: number; devname: string; volname: string };
 }
 
 let bound: Libc | undefined;
@@ -71,6 +84,22 @@ export function libc(): Libc {
     socket: lib.func("int socket(int domain, int type, int protocol)"),
     close: lib.func("int close(int fd)"),
     ioctl: lib.func("int ioctl(int fd, unsigned long request, void *arg)"),
+    ioctlBlkpg: (() => {
+      const partition = koffi.struct("stele_blkpg_partition", {
+        start: "int64_t",
+        length: "int64_t",
+        pno: "int",
+        devname: koffi.array("char", 64),
+        volname: koffi.array("char", 64),
+      });
+      const arg = koffi.struct("stele_blkpg_ioctl_arg", {
+        op: "int",
+        flags: "int",
+        datalen: "int",
+        data: koffi.pointer(partition),
+      });
+      return lib.func("ioctl", "int", ["int", "unsigned long", koffi.pointer(arg)]) as Libc["ioctlBlkpg"];
+    })(),
     strerror: lib.func("const char *strerror(int errnum)"),
     errno: () => koffi.errno(),
     errnoNames,

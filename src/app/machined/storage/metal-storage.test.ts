@@ -48,7 +48,7 @@ function storage(log: string[], formatted: string[] = []): StorageCalls {
 
 function growth(
   log: string[],
-  behaviour: { grown?: BootDiskGrowth; reread?: Error; grow?: Error },
+  behaviour: { grown?: BootDiskGrowth; reread?: Error; resize?: Error; grow?: Error },
 ): DiskGrowthCalls & { asked: GrowBootDiskOptions[] } {
   const asked: GrowBootDiskOptions[] = [];
   return {
@@ -62,6 +62,10 @@ function growth(
     rereadPartitions(disk) {
       if (behaviour.reread) throw behaviour.reread;
       log.push(`BLKRRPART ${disk}`);
+    },
+    resizePartition(disk, { number, start, length }) {
+      if (behaviour.resize) throw behaviour.resize;
+      log.push(`BLKPG resize ${disk} ${number} ${start}+${length}`);
     },
     attachWindow(disk, offset, size) {
       log.push(`loop /dev/loop3 over ${disk} ${offset}+${size}`);
@@ -94,10 +98,34 @@ describe("mountMetalStorage on a disk larger than its GPT", () => {
     ]);
   });
 
-  test("the kernel refuses to re-read while the root is mounted: EPHEMERAL is made and mounted on a loop device over its new range", () => {
+  test("the kernel refuses to re-read while the root is mounted: it resizes EPHEMERAL alone, which is then formatted", () => {
     const log: string[] = [];
     const lines: string[] = [];
     const calls = growth(log, { grown: GROWN, reread: new Error("ioctl(BLKRRPART): EBUSY") });
+    mountMetalStorage(record, {
+      root: "/r",
+      calls: storage(log, ["/dev/vda6"]),
+      growth: calls,
+      log: (l) => lines.push(l),
+    });
+    assert.deepEqual(log, [
+      "grow /dev/vda",
+      `BLKPG resize /dev/vda 7 ${700 * MiB}+${9 * 1024 * MiB}`,
+      "mount /dev/vda6 /r/system/state",
+      "mkfs /dev/vda7",
+      "mount /dev/vda7 /r/var",
+    ]);
+    assert.ok(lines.some((l) => /resized partition 7 \(EPHEMERAL\)/.test(l)));
+  });
+
+  test("the kernel refuses to re-read and to resize: EPHEMERAL is made and mounted on a loop device over its new range", () => {
+    const log: string[] = [];
+    const lines: string[] = [];
+    const calls = growth(log, {
+      grown: GROWN,
+      reread: new Error("ioctl(BLKRRPART): EBUSY"),
+      resize: new Error("ioctl(BLKPG_RESIZE_PARTITION): EBUSY"),
+    });
     mountMetalStorage(record, {
       root: "/r",
       calls: storage(log, ["/dev/vda6"]),

@@ -9,6 +9,7 @@ import {
   mount,
   readMountinfo,
   rereadPartitions,
+  resizePartition,
   sync,
   umount2,
 } from "../../../pkg/linux/index.ts";
@@ -56,6 +57,8 @@ export interface DiskGrowthCalls {
   grow(disk: string, options: GrowBootDiskOptions): BootDiskGrowth;
   /** BLKRRPART; throws while a partition of the disk is in use (the root squashfs is mounted from BOOT-A). */
   rereadPartitions(disk: string): void;
+  /** BLKPG_RESIZE_PARTITION of one partition: works while others are mounted; throws if the kernel refuses. */
+  resizePartition(disk: string, partition: { number: number; start: number; length: number }): void;
   /** A read-write loop device over `size` bytes of `disk` at `offset`, freed when its last user goes. */
   attachWindow(disk: string, offset: number, size: number): { path: string; close(): void };
 }
@@ -67,6 +70,14 @@ export const SYSTEM_DISK_GROWTH_CALLS: DiskGrowthCalls = {
     const fd = openSync(disk, "r");
     try {
       rereadPartitions(fd);
+    } finally {
+      closeSync(fd);
+    }
+  },
+  resizePartition(disk, partition) {
+    const fd = openSync(disk, "r");
+    try {
+      resizePartition(fd, partition);
     } finally {
       closeSync(fd);
     }
@@ -232,7 +243,21 @@ function growBootDiskOnce(
         );
         return undefined;
       }
-      const window = options.growth.attachWindow(disk, grown.ephemeral.offset, grown.ephemeral.size);
+      const { number, offset, size } = grown.ephemeral;
+      try {
+        // The kernel resizes one partition while BOOT-A is mounted; only when it refuses that too
+        // does this boot use a loop device over the new range.
+        options.growth.resizePartition(disk, { number, start: offset, length: size });
+        options.log(
+          `${disk}: the kernel resized partition ${number} (${SteleLabel.ephemeral}) to the new table`,
+        );
+        return undefined;
+      } catch (resizeError) {
+        options.log(
+          `${disk}: partition ${number} not resized by the kernel: ${(resizeError as Error).message}`,
+        );
+      }
+      const window = options.growth.attachWindow(disk, offset, size);
       options.log(
         `${disk}: the kernel keeps the old table while the root is mounted (${(error as Error).message}): EPHEMERAL is ${window.path} over its new range until the next boot`,
       );
