@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { once } from "node:events";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { after, test } from "node:test";
 import { isSteleError } from "../../machinery/errors.ts";
 import { parseMountinfo } from "../../pkg/linux/index.ts";
@@ -126,3 +126,23 @@ function spawnSleep(): ChildProcess {
   children.push(child);
   return child;
 }
+
+test("a node joins below a parent a sibling's keeper has just made and not yet given CPUs (v1 cpuset)", async (t) => {
+  const cpuset = cgroupHierarchies().find((h) => h.version === 1 && h.controllers.includes("cpuset"));
+  if (cpuset === undefined) {
+    t.skip("no v1 cpuset hierarchy on this host");
+    return;
+  }
+  // What the sibling left for an instant: the cluster's cgroup made, its cpuset.cpus still empty.
+  mkdirSync(`${cpuset.mountPoint}${TOP}/race`, { recursive: true });
+  assert.equal(readFileSync(`${cpuset.mountPoint}${TOP}/race/cpuset.cpus`, "utf8").trim(), "");
+  const node = spawnSleep();
+  try {
+    joinNodeCgroup(`${TOP}/race/node`, { pid: node.pid!, hierarchies: [cpuset] });
+    assert.notEqual(readFileSync(`${cpuset.mountPoint}${TOP}/race/node/cpuset.cpus`, "utf8").trim(), "");
+  } finally {
+    node.kill("SIGKILL");
+    await once(node, "exit");
+    await removeNodeCgroup(`${TOP}/race/node`, { hierarchies: [cpuset] });
+  }
+});

@@ -124,12 +124,15 @@ function makeCgroup(hierarchy: CgroupHierarchy, path: string): void {
   for (const segment of path.split("/").slice(1)) {
     const parent = dir;
     dir = `${dir}/${segment}`;
-    if (existsSync(dir)) continue;
-    try {
-      mkdirSync(dir);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+    if (!existsSync(dir)) {
+      try {
+        mkdirSync(dir);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+      }
     }
+    // Every level, whoever made it: the sibling node's keeper that created a shared parent a moment
+    // ago may not have given it CPUs yet, and a child inheriting an empty set refuses tasks (ENOSPC).
     if (hierarchy.version === 1) inheritCpuset(parent, dir);
   }
 }
